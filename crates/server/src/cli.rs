@@ -1,0 +1,87 @@
+//! The command line: `serve`, `user add` (and, later, `demo`), as DESIGN.md writes them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use messenger_protocol::Role;
+
+#[derive(Debug, Parser)]
+#[command(name = "messenger-server", version, about = "IS-Messenger server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the v1 API.
+    Serve(ServeArgs),
+    /// Manage users from the command line (works while the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for messenger.db and files/.
+    #[arg(long, env = "MESSENGER_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://PATH); default: <data-dir>/messenger.db.
+    #[arg(long = "database", env = "MESSENGER_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, env = "MESSENGER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// How providers and apps reach this server, for signed links (default: the listen address).
+    #[arg(long, env = "MESSENGER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// At least 8 characters.
+    #[arg(long)]
+    pub password: String,
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Do nothing (and succeed) when the workspace already has users; for first-run scripts.
+    #[arg(long)]
+    pub if_no_users: bool,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Manager,
+    Agent,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Owner => Role::Owner,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Agent => Role::Agent,
+        }
+    }
+}

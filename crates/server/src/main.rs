@@ -1,0 +1,91 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use messenger_server::cli::{Cli, Command, ServeArgs, StorageArgs, UserAddArgs, UserCommand};
+use messenger_server::clock::SystemClock;
+use messenger_server::{ServerConfig, app, users};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("messenger-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::User(UserCommand::Add(args)) => add_user(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("messenger-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_from(storage: StorageArgs) -> ServerConfig {
+    let mut config = ServerConfig::new(storage.data_dir);
+    config.database_url = storage.database_url;
+    config
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let mut config = config_from(args.storage);
+    config.listen = args.listen;
+    config.public_url = args.public_url;
+    let server = app::start(config).await.map_err(|e| e.to_string())?;
+    // One line on stdout for scripts and tests that started us with port 0.
+    println!("messenger-server listening on {}", server.base_url());
+    server.run_until_signal().await.map_err(|e| e.to_string())
+}
+
+async fn add_user(args: UserAddArgs) -> Result<(), String> {
+    let config = config_from(args.storage);
+    let store = app::open_store(&config).map_err(|e| e.to_string())?;
+    if args.if_no_users {
+        let count = store
+            .read(|tx| tx.count_users().map_err(Into::into))
+            .await
+            .map_err(|e| e.message)?;
+        if count > 0 {
+            println!("the workspace already has {count} user(s); nobody added");
+            return Ok(());
+        }
+    }
+    let clock = Arc::new(SystemClock);
+    let user = users::create_user(
+        store.as_ref(),
+        clock.as_ref(),
+        &args.name,
+        &args.email,
+        &args.password,
+        args.role.into(),
+    )
+    .await
+    .map_err(|e| e.message)?;
+    println!(
+        "added {} <{}> as {} (id {})",
+        user.name,
+        user.email,
+        user.role.as_str(),
+        user.id
+    );
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Opening SQLite connections with the settings the store relies on.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::store::StoreError;
+
+/// The writer: WAL so readers never block it, and `synchronous=FULL` so that a commit that
+/// returned is on disk (durability comes from group commit, not from relaxing this).
+pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    common(&conn)?;
+    Ok(conn)
+}
+
+/// A reader: same file, never writes.
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    common(&conn)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+fn common(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // Statements are prepared once per connection and reused from this cache.
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}

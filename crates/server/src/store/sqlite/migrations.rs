@@ -1,0 +1,71 @@
+//! Versioned schema migrations, numbered SQL files applied in order. The version lives in
+//! SQLite's `user_version`; each migration runs in its own transaction with its version bump.
+
+use rusqlite::Connection;
+
+use crate::store::StoreError;
+
+/// (version, name, SQL). Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[(u32, &str, &str)] = &[(
+    1,
+    "users_and_sessions",
+    include_str!("migrations/0001_users_and_sessions.sql"),
+)];
+
+/// The schema version this build writes.
+pub fn latest_version() -> u32 {
+    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+}
+
+/// Brings the database up to [`latest_version`]; refuses a database from a newer build.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest_version() {
+        return Err(StoreError::Schema(format!(
+            "the database is at schema version {current}, newer than this server ({}); \
+             upgrade the server",
+            latest_version()
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Schema(format!("migration {version} ({name}) failed: {e}")))?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(latest_version())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_an_empty_database_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), latest_version());
+        assert_eq!(migrate(&mut conn).unwrap(), latest_version());
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+    }
+
+    #[test]
+    fn refuses_a_database_from_the_future() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("newer than this server"), "{err}");
+    }
+
+    #[test]
+    fn versions_are_strictly_increasing() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} then {}", pair[0].0, pair[1].0);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The embedded SQLite store: one writer thread with group commit, a pool of readers.
+
+mod connection;
+mod convert;
+mod migrations;
+mod tx;
+mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::error::AppError;
+use crate::store::{BoxAny, BoxFuture, ReadJob, Store, StoreError, WriteJob};
+pub use migrations::latest_version as schema_version;
+use tx::SqliteTx;
+use writer::WriteRequest;
+
+/// How many reads run at once (each on its own connection and blocking thread).
+const MAX_READERS: usize = 8;
+/// How many queued writes the writer accepts before callers wait.
+const WRITE_QUEUE: usize = 4096;
+
+pub struct SqliteStore {
+    writes: mpsc::Sender<WriteRequest>,
+    readers: Arc<ReadPool>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `path`, migrates it, and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = connection::open_writer(path)?;
+        migrations::migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        writer::spawn(conn, rx)?;
+        Ok(Self {
+            writes: tx,
+            readers: Arc::new(ReadPool {
+                path: path.to_path_buf(),
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(MAX_READERS),
+            }),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn run_read(&self, job: ReadJob) -> BoxFuture<Result<BoxAny, AppError>> {
+        let pool = self.readers.clone();
+        Box::pin(async move {
+            let _permit = pool
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| AppError::from(StoreError::Closed))?;
+            let pool2 = pool.clone();
+            tokio::task::spawn_blocking(move || pool2.run(job))
+                .await
+                .map_err(|e| AppError::internal("reading the database", e))?
+        })
+    }
+
+    fn run_write(&self, job: WriteJob) -> BoxFuture<Result<BoxAny, AppError>> {
+        let writes = self.writes.clone();
+        Box::pin(async move {
+            let (reply, answer) = oneshot::channel();
+            writes
+                .send(WriteRequest { job, reply })
+                .await
+                .map_err(|_| AppError::from(StoreError::Closed))?;
+            answer
+                .await
+                .map_err(|_| AppError::from(StoreError::Closed))?
+        })
+    }
+}
+
+struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    permits: Semaphore,
+}
+
+impl ReadPool {
+    fn run(&self, job: ReadJob) -> Result<BoxAny, AppError> {
+        let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => connection::open_reader(&self.path)?,
+        };
+        let result = {
+            // A read transaction gives the job one consistent snapshot.
+            let tx = conn.unchecked_transaction().map_err(StoreError::from)?;
+            let mut stx = SqliteTx::new(&tx);
+            let r = job(&mut stx);
+            drop(tx);
+            r
+        };
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+        result
+    }
+}

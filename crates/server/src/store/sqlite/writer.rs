@@ -1,0 +1,101 @@
+//! The writer thread and its group commit.
+//!
+//! Every write job runs on this one thread. Jobs that queue up while a commit is being
+//! fsync'd are taken together: each runs inside its own savepoint (so one refused job does not
+//! undo the others), and the batch commits as one transaction with one fsync. A caller hears
+//! back only after that commit, so an `Ok` always means "on disk".
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::tx::SqliteTx;
+use crate::error::AppError;
+use crate::store::{BoxAny, StoreError, WriteJob};
+
+/// Upper bound on jobs per commit, so one batch cannot hold the lock for long.
+const MAX_BATCH: usize = 512;
+
+pub struct WriteRequest {
+    pub job: WriteJob,
+    pub reply: oneshot::Sender<Result<BoxAny, AppError>>,
+}
+
+pub fn spawn(conn: Connection, rx: mpsc::Receiver<WriteRequest>) -> Result<(), StoreError> {
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || run(conn, rx))
+        .map(|_| ())
+        .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<WriteRequest>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, &mut batch);
+    }
+    tracing::debug!("writer thread stopped: all store handles dropped");
+}
+
+fn commit_batch(conn: &mut Connection, batch: &mut Vec<WriteRequest>) {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let err = StoreError::from(e);
+            for req in batch.drain(..) {
+                let _ = req
+                    .reply
+                    .send(Err(AppError::from(StoreError::Backend(err.to_string()))));
+            }
+            return;
+        }
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for req in batch.drain(..) {
+        let result = run_job(&mut tx, req.job);
+        answers.push((req.reply, result));
+    }
+    match tx.commit() {
+        Ok(()) => {
+            for (reply, result) in answers {
+                // A caller that went away (timeout, closed connection) no longer listens.
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "commit failed; the whole batch was rolled back");
+            for (reply, _) in answers {
+                let _ = reply.send(Err(AppError::internal("committing to the database", &e)));
+            }
+        }
+    }
+}
+
+/// Runs one job in a savepoint: its changes stay only if it succeeds.
+fn run_job(tx: &mut rusqlite::Transaction<'_>, job: WriteJob) -> Result<BoxAny, AppError> {
+    let sp = tx.savepoint().map_err(StoreError::from)?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut stx = SqliteTx::new(&sp);
+        job(&mut stx)
+    }));
+    match outcome {
+        Ok(Ok(value)) => {
+            sp.commit().map_err(StoreError::from)?;
+            Ok(value)
+        }
+        // Dropping the savepoint rolls it back.
+        Ok(Err(err)) => Err(err),
+        Err(_) => Err(AppError::internal(
+            "applying a change",
+            "a write job panicked; its changes were rolled back",
+        )),
+    }
+}
