@@ -1,0 +1,52 @@
+# IS-Messenger. Each target is a thin call; the scripts hold the logic.
+#   make run    set up what is missing, start the server and the desktop app
+#   make test   everything CI runs: lint, unit and integration tests, UI checks, end-to-end
+#   make e2e    only the end-to-end suite, inside a headless desktop session
+
+CARGO ?= cargo
+NPM ?= npm
+
+.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build icons clean-data
+
+run:
+	scripts/run
+
+test: lint rust-test ui-test bindings-check e2e
+	@echo "make test: all passed"
+
+ui-deps:
+	@test -d ui/node_modules || (cd ui && $(NPM) ci --no-audit --no-fund)
+
+# The desktop crate embeds ui/dist at compile time, so the UI is built before any cargo step.
+ui-build: ui-deps
+	$(NPM) --prefix ui run build
+
+lint: ui-build
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+rust-test: ui-build
+	$(CARGO) test --workspace --locked --exclude messenger-e2e
+
+ui-test: ui-deps
+	$(NPM) --prefix ui run check
+	$(NPM) --prefix ui test
+
+# The TypeScript types in ui/src/lib/bindings are generated from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p messenger-agent --test typescript_bindings
+
+bindings-check:
+	$(CARGO) test -p messenger-agent --locked --test typescript_bindings
+
+e2e-build: ui-build
+	$(CARGO) build --locked -p messenger-server -p messenger-agent -p messenger-desktop
+
+e2e: e2e-build
+	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e -- --test-threads=1
+
+icons:
+	scripts/icons
+
+clean-data:
+	rm -rf data

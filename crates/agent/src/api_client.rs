@@ -1,0 +1,143 @@
+//! HTTP to the server's v1 API (reqwest). Every failure becomes an [`AgentError`] that says
+//! whether it was the network or the server, and what the server said.
+
+use std::time::Duration;
+
+use messenger_protocol::{ApiErrorBody, LoginRequest, LoginResponse, User};
+use reqwest::{Method, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AgentError, AgentResult};
+
+#[derive(Clone, Debug)]
+pub struct ApiClient {
+    base_url: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    pub fn new(base_url: &str) -> AgentResult<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("is-messenger-agent/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AgentError::Io(format!("cannot set up HTTP: {e}")))?;
+        Ok(Self {
+            base_url: base_url.to_owned(),
+            token: None,
+            http,
+        })
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let url = format!("{}/api/v1{path}", self.base_url);
+        let req = self.http.request(method, url);
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send(&self, req: RequestBuilder) -> AgentResult<Response> {
+        let res = req.send().await.map_err(|e| self.unreachable(&e))?;
+        if res.status().is_success() {
+            return Ok(res);
+        }
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        match serde_json::from_str::<ApiErrorBody>(&text) {
+            Ok(body) => Err(AgentError::Server {
+                status,
+                code: body.error.code,
+                message: body.error.message,
+            }),
+            Err(_) if status >= 500 => Err(AgentError::Server {
+                status,
+                code: "internal".into(),
+                message: format!("The server failed (HTTP {status}); try again shortly."),
+            }),
+            Err(_) => Err(AgentError::UnexpectedAnswer {
+                server: self.base_url.clone(),
+                detail: format!("HTTP {status}"),
+            }),
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> AgentError {
+        let reason = if e.is_timeout() {
+            "it did not answer in time".to_owned()
+        } else if e.is_connect() {
+            // The innermost cause names it best ("Connection refused", "dns error ...").
+            let mut source: Option<&dyn std::error::Error> = Some(e);
+            let mut last = e.to_string();
+            while let Some(s) = source {
+                last = s.to_string();
+                source = s.source();
+            }
+            last
+        } else {
+            e.to_string()
+        };
+        AgentError::Unreachable {
+            server: self.base_url.clone(),
+            reason,
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(&self, res: Response) -> AgentResult<T> {
+        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| AgentError::UnexpectedAnswer {
+            server: self.base_url.clone(),
+            detail: format!("the body did not parse: {e}"),
+        })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> AgentResult<T> {
+        let res = self.send(self.request(Method::GET, path)).await?;
+        self.json(res).await
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> AgentResult<T> {
+        let res = self
+            .send(self.request(Method::POST, path).json(body))
+            .await?;
+        self.json(res).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> AgentResult<LoginResponse> {
+        self.post(
+            "/auth/login",
+            &LoginRequest {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            },
+        )
+        .await
+    }
+
+    pub async fn logout(&self) -> AgentResult<()> {
+        self.send(self.request(Method::POST, "/auth/logout"))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn me(&self) -> AgentResult<User> {
+        self.get("/me").await
+    }
+}

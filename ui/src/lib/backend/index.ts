@@ -1,0 +1,2 @@
+export { type Backend, BackendError } from "./backend";
+export { createTauriBackend } from "./tauri";
