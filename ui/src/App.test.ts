@@ -47,7 +47,7 @@ describe("App", () => {
     const backend = backendWithAda();
     backend.session = {
       server_url: "http://127.0.0.1:8080",
-      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online" },
+      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true },
     };
     render(App, { backend });
     expect(await screen.findByTestId("current-user")).toHaveTextContent("Ada Agent");

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use messenger_agent::{Agent, AgentConfig, AgentError};
 use messenger_protocol::Role;
 use messenger_server::clock::SystemClock;
-use messenger_server::{RunningServer, ServerConfig, app, users};
+use messenger_server::{RunningServer, ServerConfig, app, operator};
 
 async fn server_with_user(dir: &std::path::Path) -> RunningServer {
     let mut config = ServerConfig::new(dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
     let store = app::open_store(&config).unwrap();
-    users::create_user(
+    operator::add_user(
         store.as_ref(),
         &SystemClock,
         "Ada Agent",

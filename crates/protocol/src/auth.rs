@@ -7,6 +7,7 @@ use crate::user::User;
 
 /// `POST /api/v1/auth/login`
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -25,6 +26,7 @@ impl std::fmt::Debug for LoginRequest {
 
 /// The answer to a successful login: a bearer token and who it belongs to.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub user: User,

@@ -16,11 +16,34 @@ pub type Exporter = fn(&Path) -> Result<(), ExportError>;
 
 /// The wire types the UI uses, with everything they reference.
 pub fn export_protocol(dir: &Path) -> Result<(), ExportError> {
-    crate::ApiErrorBody::export_all_to(dir)?;
-    crate::ErrorCode::export_all_to(dir)?;
-    crate::LoginRequest::export_all_to(dir)?;
-    crate::LoginResponse::export_all_to(dir)?;
-    crate::User::export_all_to(dir)?;
+    use crate::*;
+    ApiErrorBody::export_all_to(dir)?;
+    ErrorCode::export_all_to(dir)?;
+    LoginRequest::export_all_to(dir)?;
+    LoginResponse::export_all_to(dir)?;
+    Event::export_all_to(dir)?;
+    Snapshot::export_all_to(dir)?;
+    SyncPage::export_all_to(dir)?;
+    ContactPage::export_all_to(dir)?;
+    ContactPatch::export_all_to(dir)?;
+    ContactView::export_all_to(dir)?;
+    StatusFilter::export_all_to(dir)?;
+    AssigneeUpdate::export_all_to(dir)?;
+    MergeRequest::export_all_to(dir)?;
+    CloseConversationRequest::export_all_to(dir)?;
+    MessagePage::export_all_to(dir)?;
+    SendMessageRequest::export_all_to(dir)?;
+    NewComment::export_all_to(dir)?;
+    NewChannel::export_all_to(dir)?;
+    SettingsPatch::export_all_to(dir)?;
+    CategoryInput::export_all_to(dir)?;
+    SnippetInput::export_all_to(dir)?;
+    RenderSnippetRequest::export_all_to(dir)?;
+    RenderedSnippet::export_all_to(dir)?;
+    FileInfo::export_all_to(dir)?;
+    NewUserRequest::export_all_to(dir)?;
+    UserPatch::export_all_to(dir)?;
+    StatusUpdate::export_all_to(dir)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use ts_rs::TS;
 /// Machine-readable error codes. The HTTP status goes with the code (see [`ErrorCode::status`]);
 /// the message is a sentence for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The body is not valid JSON, or not of the expected shape.
@@ -26,10 +27,22 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request conflicts with the current state (duplicate email, ...).
     Conflict,
+    /// The contact already has an open conversation.
+    ConversationAlreadyOpen,
+    /// The conversation is already closed.
+    ConversationNotOpen,
+    /// `since` is older than the event log keeps: re-bootstrap from `/snapshot`.
+    CursorExpired,
     /// The body or upload is larger than the server accepts.
     PayloadTooLarge,
     /// The media type of the body is not JSON where JSON is required.
     UnsupportedMediaType,
+    /// The workspace's closing-note mode asks for a category or summary that is missing.
+    ClosingNoteRequired,
+    /// The closing note names a category that does not exist.
+    UnknownCategory,
+    /// A rule of the Messages Module refuses the request; the message says which.
+    RuleRefused,
     /// The server failed; the message says what, without internals.
     Internal,
 }
@@ -44,9 +57,11 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict => 409,
+            Self::Conflict | Self::ConversationAlreadyOpen | Self::ConversationNotOpen => 409,
+            Self::CursorExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::ClosingNoteRequired | Self::UnknownCategory | Self::RuleRefused => 422,
             Self::Internal => 500,
         }
     }
@@ -63,8 +78,14 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
+            Self::ConversationAlreadyOpen => "conversation_already_open",
+            Self::ConversationNotOpen => "conversation_not_open",
+            Self::CursorExpired => "cursor_expired",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ClosingNoteRequired => "closing_note_required",
+            Self::UnknownCategory => "unknown_category",
+            Self::RuleRefused => "rule_refused",
             Self::Internal => "internal",
         }
     }
@@ -78,6 +99,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The inner object of an error body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable code for programs. Kept as a string so that a client built against an older
     /// protocol still reads codes it does not know.
@@ -88,6 +110,7 @@ pub struct ErrorDetail {
 
 /// Every non-2xx answer of the API carries this body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub error: ErrorDetail,
 }
@@ -129,8 +152,14 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::Conflict,
+            ErrorCode::ConversationAlreadyOpen,
+            ErrorCode::ConversationNotOpen,
+            ErrorCode::CursorExpired,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
+            ErrorCode::ClosingNoteRequired,
+            ErrorCode::UnknownCategory,
+            ErrorCode::RuleRefused,
             ErrorCode::Internal,
         ] {
             let via_serde = serde_json::to_value(code).unwrap();

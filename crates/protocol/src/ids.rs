@@ -9,6 +9,7 @@ macro_rules! string_id {
             Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash,
             serde::Serialize, serde::Deserialize, ts_rs::TS,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
         #[serde(transparent)]
         #[ts(type = "string")]
         pub struct $name(pub String);
@@ -48,4 +49,44 @@ macro_rules! string_id {
 string_id!(
     /// A user (owner, manager or agent) of the workspace.
     UserId
+);
+string_id!(
+    /// A contact: a person who writes in through one or more channels.
+    ContactId
+);
+string_id!(
+    /// One conversation of a contact, from opening to closing.
+    ConversationId
+);
+string_id!(
+    /// A message, an activity entry of the timeline included.
+    MessageId
+);
+string_id!(
+    /// An internal comment on a contact.
+    CommentId
+);
+string_id!(
+    /// A channel through which contacts reach the workspace.
+    ChannelId
+);
+string_id!(
+    /// A stored file (attachment or voice note).
+    FileId
+);
+string_id!(
+    /// A canned response.
+    SnippetId
+);
+string_id!(
+    /// A closing-note category.
+    CategoryId
+);
+string_id!(
+    /// An automation workflow.
+    WorkflowId
+);
+string_id!(
+    /// A client-generated id (UUID v7) that makes a write idempotent.
+    ClientId
 );

@@ -1,19 +1,48 @@
 //! Wire types of the IS-Messenger v1 API: what the server sends and accepts, what the agent
 //! core stores and replays. Everything here is plain data (serde); the TypeScript twins in
-//! `ui/src/lib/protocol/` are generated from these definitions by [`bindings`].
+//! `ui/src/lib/bindings/` are generated from these definitions by [`bindings`].
 
+pub mod actor;
 pub mod auth;
 pub mod bindings;
+pub mod channel;
+pub mod comment;
+pub mod contact;
+pub mod conversation;
+pub mod custom_channel;
 pub mod error;
+pub mod event;
+pub mod file;
 pub mod ids;
+pub mod message;
+pub mod settings;
+pub mod snippet;
 pub mod timestamp;
 pub mod user;
 
+pub use actor::{Actor, ActorKind};
 pub use auth::{LoginRequest, LoginResponse};
+pub use channel::{Channel, ChannelCredentials, ChannelKind, NewChannel};
+pub use comment::{Comment, NewComment};
+pub use contact::{
+    AssigneeUpdate, Contact, ContactChannel, ContactPage, ContactPatch, ContactView, MergeRequest,
+    StatusFilter,
+};
+pub use conversation::{CloseConversationRequest, ClosingNote, Conversation, ConversationStatus};
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail};
-pub use ids::UserId;
+pub use event::{Event, EventPayload, Removed, Seq, Snapshot, SyncPage};
+pub use file::FileInfo;
+pub use ids::*;
+pub use message::{
+    Activity, ActivityKind, Attachment, AttachmentKind, AttachmentStatus, Delivery, Direction,
+    Message, MessagePage, SendMessageRequest, VoiceNote,
+};
+pub use settings::{
+    AgentVisibility, CategoryInput, ClosingNoteCategory, ClosingNoteMode, Settings, SettingsPatch,
+};
+pub use snippet::{RenderSnippetRequest, RenderedSnippet, Snippet, SnippetInput};
 pub use timestamp::Timestamp;
-pub use user::{Role, User, UserStatus};
+pub use user::{NewUserRequest, Role, StatusUpdate, User, UserPatch, UserStatus};
 
 /// Prefix of every v1 route.
 pub const API_PREFIX: &str = "/api/v1";

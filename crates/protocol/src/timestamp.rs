@@ -7,6 +7,7 @@ use time::{OffsetDateTime, UtcOffset};
 use ts_rs::TS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = DateTime))]
 #[ts(type = "string")]
 pub struct Timestamp(OffsetDateTime);
 

@@ -1,24 +1,53 @@
-//! The running server: shared state, opening the store, binding and serving.
+//! The running server: shared state, opening the store, binding and serving, and the
+//! background tasks (job runner, log pruning).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use messenger_protocol::FileId;
+use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::channel::webhook::ChannelDirectory;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
+use crate::error::AppError;
+use crate::files::BlobStore;
+use crate::files::signed_link::LinkSigner;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
-/// What every handler can reach.
+/// What every handler and background task can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<ServerConfig>,
     pub clock: Arc<dyn Clock>,
+    pub blobs: BlobStore,
+    pub channels: Arc<ChannelDirectory>,
+    pub links: LinkSigner,
+    /// How providers reach this server (`--public-url`, else the bound address).
+    pub public_base: Arc<str>,
+}
+
+impl AppState {
+    /// An absolute, time-limited link to a file that needs no sign-in (for providers).
+    pub fn signed_file_url(&self, file: &FileId) -> String {
+        let ttl = i64::try_from(self.config.file_link_ttl.as_secs()).unwrap_or(86_400);
+        let expires = self.clock.now().millis() / 1000 + ttl;
+        format!(
+            "{}/api/v1/files/{}?{}",
+            self.public_base,
+            file,
+            self.links.query(file.as_str(), expires)
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +61,19 @@ pub enum StartError {
     },
     #[error("{0}")]
     Config(String),
+    #[error("cannot use {path}: {source}")]
+    Files {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Init(String),
+}
+
+impl From<AppError> for StartError {
+    fn from(e: AppError) -> Self {
+        StartError::Init(e.message)
+    }
 }
 
 /// Where the SQLite database of a configuration lives.
@@ -62,12 +104,32 @@ pub fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, StartError> {
     Ok(Arc::new(SqliteStore::open(&path)?))
 }
 
+/// The key of signed file links: made once, kept in the store.
+async fn link_key(store: &dyn Store) -> Result<Vec<u8>, StartError> {
+    let key = store
+        .write(|tx| {
+            if let Some(k) = tx.meta("file_link_key")? {
+                return Ok(k);
+            }
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            let k = STANDARD.encode(bytes);
+            tx.put_meta("file_link_key", &k)?;
+            Ok(k)
+        })
+        .await?;
+    STANDARD
+        .decode(key)
+        .map_err(|e| StartError::Init(format!("the stored file link key is unreadable: {e}")))
+}
+
 /// A server bound to its port and serving until [`RunningServer::shutdown`] or drop.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -89,6 +151,9 @@ impl RunningServer {
     }
 
     async fn stop_and_wait(&mut self) {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -104,6 +169,9 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -132,10 +200,24 @@ pub async fn start_with(
         addr: config.listen,
         source,
     })?;
+    let files_dir = config.data_dir.join("files");
+    let blobs = BlobStore::open(&files_dir).map_err(|source| StartError::Files {
+        path: files_dir.clone(),
+        source,
+    })?;
+    let links = LinkSigner::new(&link_key(store.as_ref()).await?);
+    let channels = Arc::new(ChannelDirectory::default());
+    for c in store.read(|tx| Ok(tx.channels()?)).await? {
+        channels.insert(c);
+    }
     let state = AppState {
+        public_base: Arc::from(config.public_base(addr)),
         store,
         config: Arc::new(config),
         clock,
+        blobs,
+        channels,
+        links,
     };
     let app = crate::api::router(state.clone())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -150,13 +232,51 @@ pub async fn start_with(
             })
             .await
     });
+    let background = vec![
+        crate::jobs::spawn(state.clone()),
+        spawn_log_pruning(state.clone()),
+    ];
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,
         state,
         stop: Some(stop),
         task: Some(task),
+        background,
     })
+}
+
+/// Prunes events older than the retention, hourly.
+fn spawn_log_pruning(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = prune_log(&state).await {
+                tracing::error!(error = %e, "pruning the event log failed");
+            }
+        }
+    })
+}
+
+/// Removes events older than the configured retention; returns how many.
+pub async fn prune_log(state: &AppState) -> Result<u64, AppError> {
+    let retention = i64::try_from(state.config.event_retention.as_millis()).unwrap_or(i64::MAX);
+    let cutoff = state.clock.now().plus_millis(-retention);
+    let pruned = state
+        .store
+        .write(move |tx| {
+            let upto = tx.seq_before(cutoff)?;
+            if upto == 0 {
+                return Ok(0);
+            }
+            Ok(tx.prune_events(upto)?)
+        })
+        .await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "pruned old events");
+    }
+    Ok(pruned)
 }
 
 async fn shutdown_signal() {

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::jobs::RetryPolicy;
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
@@ -16,6 +18,20 @@ pub struct ServerConfig {
     pub session_idle_timeout: Duration,
     /// Largest JSON body accepted.
     pub max_json_bytes: usize,
+    /// Largest file accepted (uploads and fetched attachments).
+    pub max_upload_bytes: u64,
+    /// How long a signed file link for providers stays valid.
+    pub file_link_ttl: Duration,
+    /// Time limit of one request to a provider's outbound URL.
+    pub outbound_timeout: Duration,
+    /// Time limit of fetching one attachment.
+    pub fetch_timeout: Duration,
+    /// Retries of background jobs (delivery, fetches).
+    pub retry: RetryPolicy,
+    /// Events older than this are pruned; a client further behind re-bootstraps (410).
+    pub event_retention: Duration,
+    /// Ping interval on the event stream; a peer silent for three intervals is dropped.
+    pub heartbeat: Duration,
 }
 
 impl ServerConfig {
@@ -27,6 +43,13 @@ impl ServerConfig {
             public_url: None,
             session_idle_timeout: Duration::from_secs(30 * 24 * 3600),
             max_json_bytes: 1024 * 1024,
+            max_upload_bytes: 25 * 1024 * 1024,
+            file_link_ttl: Duration::from_secs(24 * 3600),
+            outbound_timeout: Duration::from_secs(15),
+            fetch_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            event_retention: Duration::from_secs(90 * 24 * 3600),
+            heartbeat: Duration::from_secs(20),
         }
     }
 

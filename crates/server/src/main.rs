@@ -4,7 +4,8 @@ use std::sync::Arc;
 use clap::Parser;
 use messenger_server::cli::{Cli, Command, ServeArgs, StorageArgs, UserAddArgs, UserCommand};
 use messenger_server::clock::SystemClock;
-use messenger_server::{ServerConfig, app, users};
+use messenger_server::operator;
+use messenger_server::{ServerConfig, app};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -70,7 +71,7 @@ async fn add_user(args: UserAddArgs) -> Result<(), String> {
         }
     }
     let clock = Arc::new(SystemClock);
-    let user = users::create_user(
+    let user = operator::add_user(
         store.as_ref(),
         clock.as_ref(),
         &args.name,

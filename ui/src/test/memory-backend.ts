@@ -24,7 +24,7 @@ export class MemoryBackend implements Backend {
     }
     this.session = {
       server_url: serverUrl,
-      user: { id: "1", name: account.name, email, role: "agent", status: "online" },
+      user: { id: "1", name: account.name, email, role: "agent", status: "online", active: true },
     };
     return Promise.resolve(this.session);
   }

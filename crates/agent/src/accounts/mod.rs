@@ -160,6 +160,7 @@ mod tests {
                 email: "ada@example.com".into(),
                 role: Role::Agent,
                 status: UserStatus::Online,
+                active: true,
             },
         }
     }

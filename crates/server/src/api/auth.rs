@@ -2,19 +2,23 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use messenger_protocol::{ErrorCode, LoginRequest, LoginResponse};
+use messenger_protocol::{ApiErrorBody, ErrorCode, LoginRequest, LoginResponse};
 
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, password, token};
+use crate::domain::users::normalize_email;
 use crate::error::{AppError, AppResult};
 use crate::store::SessionRecord;
 
+/// Sign in with email and password; answers a bearer token.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ApiErrorBody), (status = 400, body = ApiErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<ApiJson<LoginResponse>> {
-    let email = crate::users::normalize_email(&req.email);
+    let email = normalize_email(&req.email);
     if email.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("Enter both an email and a password."));
     }
@@ -26,7 +30,8 @@ pub async fn login(
     let password = req.password;
     // argon2 costs tens of milliseconds of CPU: keep it off the async workers.
     let user = tokio::task::spawn_blocking(move || match user {
-        Some(u) if password::verify(&password, &u.password_hash) => Some(u),
+        Some(u) if u.active && password::verify(&password, &u.password_hash) => Some(u),
+        // Removed users get the same answer as a wrong password.
         Some(_) => None,
         None => {
             password::verify_against_nothing(&password);
@@ -61,6 +66,9 @@ pub async fn login(
     }))
 }
 
+/// Sign out: the token is dead from then on.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ApiErrorBody)))]
 pub async fn logout(State(state): State<AppState>, me: CurrentUser) -> AppResult<StatusCode> {
     let hash = me.token_hash.clone();
     state

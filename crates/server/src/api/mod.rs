@@ -1,30 +1,161 @@
-//! The v1 HTTP API: routes, and the answers for routes and methods that do not exist.
+//! The v1 HTTP API. Routes are registered through utoipa-axum, so the OpenAPI document served at
+//! `/api/v1/openapi.json` is generated from the same handlers that answer.
 
 mod auth;
+mod categories;
+mod channels;
+mod contacts;
+mod conversations;
+mod extract;
+mod files;
 pub mod json;
 mod me;
+mod messages;
+mod settings;
+mod snippets;
+mod stream;
+mod sync;
+mod users;
+mod webhook;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use axum::routing::{get, post};
-use messenger_protocol::{API_PREFIX, ErrorCode};
+use axum::routing::get;
+use messenger_protocol::{API_PREFIX, ApiErrorBody, ErrorCode};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::domain::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::store::ReadTx;
+
+pub use extract::{ApiPath, ApiQuery};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "IS-Messenger API",
+        version = "1",
+        description = "The Messages Module: contacts, conversations, messages, the event log, and the respond.io-compatible Custom Channel."
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    components(schemas(ApiErrorBody, ErrorCode))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The v1 routes and their OpenAPI document.
+pub fn v1() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::get_me))
+        .routes(routes!(me::put_status))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::patch_user, users::delete_user))
+        .routes(routes!(settings::get_settings, settings::patch_settings))
+        .routes(routes!(
+            categories::list_categories,
+            categories::create_category
+        ))
+        .routes(routes!(
+            categories::patch_category,
+            categories::delete_category
+        ))
+        .routes(routes!(channels::list_channels, channels::create_channel))
+        .routes(routes!(webhook::custom_channel_webhook))
+        .routes(routes!(contacts::list_contacts))
+        .routes(routes!(contacts::get_contact, contacts::patch_contact))
+        .routes(routes!(contacts::put_assignee))
+        .routes(routes!(contacts::merge_contact))
+        .routes(routes!(
+            conversations::list_conversations,
+            conversations::open_conversation
+        ))
+        .routes(routes!(conversations::close_conversation))
+        .routes(routes!(messages::list_messages, messages::send_message))
+        .routes(routes!(messages::list_comments, messages::add_comment))
+        .routes(routes!(files::upload_file))
+        .routes(routes!(files::download_file))
+        .routes(routes!(snippets::list_snippets, snippets::create_snippet))
+        .routes(routes!(snippets::patch_snippet, snippets::delete_snippet))
+        .routes(routes!(snippets::render_snippet))
+        .routes(routes!(sync::sync))
+        .routes(routes!(sync::snapshot))
+        .routes(routes!(stream::stream))
+        .split_for_parts()
+}
 
 pub fn router(state: AppState) -> Router {
     let max_json = state.config.max_json_bytes;
-    let v1 = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(me::get_me));
+    let (v1, doc) = v1();
+    let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    let v1 = v1.route(
+        "/openapi.json",
+        get(move || {
+            let body = doc_json.clone();
+            async move {
+                (
+                    [("content-type", "application/json")],
+                    body.as_str().to_owned(),
+                )
+            }
+        }),
+    );
     Router::new()
         .nest(API_PREFIX, v1)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_json))
         .with_state(state)
+}
+
+/// Reads the signed-in user's context and runs `f` in one read transaction.
+pub async fn read_as<T, F>(state: &AppState, me: crate::auth::CurrentUser, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn ReadTx, &Ctx) -> AppResult<T> + Send + 'static,
+{
+    let now = state.clock.now();
+    state
+        .store
+        .read(move |tx| {
+            let ctx = Ctx::load(tx, me.user, now)?;
+            f(tx, &ctx)
+        })
+        .await
+}
+
+/// Like [`read_as`], in a write transaction.
+pub async fn write_as<T, F>(state: &AppState, me: crate::auth::CurrentUser, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn crate::store::WriteTx, &Ctx) -> AppResult<T> + Send + 'static,
+{
+    let now = state.clock.now();
+    state
+        .store
+        .write(move |tx| {
+            let ctx = Ctx::load(tx, me.user, now)?;
+            f(tx, &ctx)
+        })
+        .await
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> AppError {

@@ -30,8 +30,11 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// The bearer token of a request, or a 401 saying what is wrong with the header.
 pub fn bearer_token(parts: &Parts) -> Result<String, AppError> {
-    let header = parts
-        .headers
+    bearer_token_of(&parts.headers)
+}
+
+pub fn bearer_token_of(headers: &axum::http::HeaderMap) -> Result<String, AppError> {
+    let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(|| {
             AppError::unauthenticated("Sign in first: the Authorization header is missing.")
@@ -52,7 +55,15 @@ pub fn bearer_token(parts: &Parts) -> Result<String, AppError> {
 
 /// Looks the token up; refuses unknown and idle-expired sessions.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, AppError> {
-    let token_hash = token::hash(token);
+    authenticate_hash(state, token::hash(token)).await
+}
+
+/// Like [`authenticate`], from the stored hash of the token (long-lived connections keep only
+/// the hash).
+pub async fn authenticate_hash(
+    state: &AppState,
+    token_hash: String,
+) -> Result<CurrentUser, AppError> {
     let now = state.clock.now();
     let idle_ms = i64::try_from(state.config.session_idle_timeout.as_millis()).unwrap_or(i64::MAX);
     let lookup_hash = token_hash.clone();
@@ -66,6 +77,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
             Ok(user.map(|u| (session, u)))
         })
         .await?;
+    let found = found.filter(|(_, user)| user.active);
     let Some((session, user)) = found else {
         return Err(AppError::unauthenticated(
             "This session is not valid (signed out or never issued); sign in again.",

@@ -1,7 +1,7 @@
 //! Who is asking: passwords, session tokens and the extractor that turns a bearer token into
 //! the signed-in user.
 
-mod current_user;
+pub mod current_user;
 pub mod password;
 pub mod token;
 

@@ -48,6 +48,17 @@ pub fn check_strength(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a new password and hashes it off the async workers.
+pub async fn hash_checked(password: &str) -> Result<String, crate::error::AppError> {
+    use crate::error::AppError;
+    check_strength(password).map_err(AppError::invalid)?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| AppError::internal("hashing the password", e))?
+        .map_err(|e| AppError::internal("hashing the password", e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

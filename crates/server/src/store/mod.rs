@@ -1,10 +1,12 @@
 //! The store: where the workspace's state and event log live.
 //!
-//! Domain code talks to the store through two small traits of primitives, [`ReadTx`] and
+//! Domain code talks to the store through two traits of primitives, [`ReadTx`] and
 //! [`WriteTx`], inside closures that the store runs in one transaction each. The domain rules
 //! never see SQL, so a PostgreSQL store is a second implementation of these traits and of
 //! [`Store`], nothing more. The SQLite store (the default, embedded) runs all writes on one
 //! thread and commits concurrent writes together (group commit): one fsync for many requests.
+//! Events appended in a transaction are published to subscribers after it commits, in `seq`
+//! order.
 
 pub mod records;
 pub mod sqlite;
@@ -12,11 +14,17 @@ pub mod sqlite;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use messenger_protocol::UserId;
+use messenger_protocol::{
+    Channel, ChannelId, ClientId, ClosingNoteCategory, Comment, Contact, ContactId, Conversation,
+    ConversationId, Direction, EventPayload, FileId, Message, MessageId, Seq, Settings, Snippet,
+    SnippetId, Timestamp, UserId,
+};
+use tokio::sync::broadcast;
 
 use crate::error::AppError;
-pub use records::{NewUser, SessionRecord, UserRecord};
+pub use records::*;
 
 /// Failures of the storage layer, independent of the backend.
 #[derive(Debug, thiserror::Error)]
@@ -44,26 +52,182 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl From<serde_json::Error> for StoreError {
+    fn from(err: serde_json::Error) -> Self {
+        StoreError::Backend(format!("stored JSON: {err}"))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
 /// Reads, inside one consistent snapshot.
 pub trait ReadTx {
-    fn user(&mut self, id: &UserId) -> Result<Option<UserRecord>, StoreError>;
-    fn user_by_email(&mut self, email: &str) -> Result<Option<UserRecord>, StoreError>;
-    fn count_users(&mut self) -> Result<u64, StoreError>;
-    fn session(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    // users and sessions
+    fn user(&mut self, id: &UserId) -> StoreResult<Option<UserRecord>>;
+    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRecord>>;
+    fn users(&mut self) -> StoreResult<Vec<UserRecord>>;
+    fn count_users(&mut self) -> StoreResult<u64>;
+    fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+
+    // workspace
+    fn settings(&mut self) -> StoreResult<Settings>;
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;
+    fn channel(&mut self, id: &ChannelId) -> StoreResult<Option<ChannelRecord>>;
+    fn channel_by_token(&mut self, api_token: &str) -> StoreResult<Option<ChannelRecord>>;
+    fn channels(&mut self) -> StoreResult<Vec<ChannelRecord>>;
+    fn categories(&mut self) -> StoreResult<Vec<ClosingNoteCategory>>;
+    fn category(
+        &mut self,
+        id: &messenger_protocol::CategoryId,
+    ) -> StoreResult<Option<ClosingNoteCategory>>;
+    fn category_by_name(&mut self, name: &str) -> StoreResult<Option<ClosingNoteCategory>>;
+    fn snippets(&mut self) -> StoreResult<Vec<Snippet>>;
+    fn snippet(&mut self, id: &SnippetId) -> StoreResult<Option<Snippet>>;
+
+    // contacts
+    fn contact(&mut self, id: &ContactId) -> StoreResult<Option<Contact>>;
+    fn contact_by_identity(
+        &mut self,
+        channel: &ChannelId,
+        external_id: &str,
+    ) -> StoreResult<Option<Contact>>;
+    fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>>;
+    /// Every contact in scope (snapshots, visibility changes).
+    fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>>;
+    /// The external id of a contact on a channel, for outbound delivery.
+    fn contact_external_id(
+        &mut self,
+        contact: &ContactId,
+        channel: &ChannelId,
+    ) -> StoreResult<Option<String>>;
+
+    // conversations
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
+    fn conversations_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Conversation>>;
+    /// Conversations of every contact in scope (snapshots).
+    fn conversations_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Conversation>>;
+
+    // messages
+    fn message(&mut self, id: &MessageId) -> StoreResult<Option<Message>>;
+    fn message_by_client_id(
+        &mut self,
+        user: &UserId,
+        client_id: &ClientId,
+    ) -> StoreResult<Option<Message>>;
+    fn message_by_external_id(
+        &mut self,
+        channel: &ChannelId,
+        direction: Direction,
+        external_id: &str,
+    ) -> StoreResult<Option<Message>>;
+    /// Newest first, older than `before` (a message id) when given.
+    fn messages_page(
+        &mut self,
+        contact: &ContactId,
+        before: Option<&MessageId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>>;
+    fn messages_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Message>>;
+
+    // comments
+    fn comments_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Comment>>;
+    fn comment_by_client_id(
+        &mut self,
+        author: &UserId,
+        client_id: &ClientId,
+    ) -> StoreResult<Option<Comment>>;
+
+    // files
+    fn file(&mut self, id: &FileId) -> StoreResult<Option<FileRecord>>;
+    /// Whether a file is attached to a message of this contact.
+    fn file_attached_to(&mut self, file: &FileId, contact: &ContactId) -> StoreResult<bool>;
+    /// The contacts whose messages carry this file.
+    fn contacts_with_file(&mut self, file: &FileId) -> StoreResult<Vec<ContactId>>;
+
+    // event log
+    /// Events with `seq > since`, oldest first, at most `limit`.
+    fn events_after(&mut self, since: Seq, limit: usize) -> StoreResult<Vec<LogEvent>>;
+    fn last_seq(&mut self) -> StoreResult<Seq>;
+    /// The highest seq that was pruned away (0 when nothing was).
+    fn log_floor(&mut self) -> StoreResult<Seq>;
+    /// The highest seq of an event older than `at` (0 when none is).
+    fn seq_before(&mut self, at: Timestamp) -> StoreResult<Seq>;
+
+    // jobs
+    fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>>;
+    fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>>;
 }
 
 /// Writes, inside one transaction that commits only when the whole closure succeeds.
 pub trait WriteTx: ReadTx {
-    /// Fails with [`StoreError::Conflict`] when the email is taken.
-    fn insert_user(&mut self, user: &NewUser) -> Result<UserRecord, StoreError>;
-    fn insert_session(&mut self, session: &SessionRecord) -> Result<(), StoreError>;
-    /// Returns whether a session was removed.
-    fn delete_session(&mut self, token_hash: &str) -> Result<bool, StoreError>;
-    fn touch_session(
+    fn insert_user(&mut self, user: &NewUser) -> StoreResult<UserRecord>;
+    fn update_user(&mut self, user: &UserRecord) -> StoreResult<()>;
+    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
+    fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool>;
+    fn delete_sessions_of(&mut self, user: &UserId) -> StoreResult<()>;
+    fn touch_session(&mut self, token_hash: &str, last_used_at: Timestamp) -> StoreResult<()>;
+
+    fn put_settings(&mut self, settings: &Settings) -> StoreResult<()>;
+    fn put_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+    fn insert_channel(&mut self, channel: &NewChannelRecord) -> StoreResult<ChannelRecord>;
+    fn insert_category(
         &mut self,
-        token_hash: &str,
-        last_used_at: messenger_protocol::Timestamp,
-    ) -> Result<(), StoreError>;
+        name: &str,
+        description: &str,
+    ) -> StoreResult<ClosingNoteCategory>;
+    fn update_category(&mut self, category: &ClosingNoteCategory) -> StoreResult<()>;
+    fn delete_category(&mut self, id: &messenger_protocol::CategoryId) -> StoreResult<bool>;
+    fn insert_snippet(&mut self, name: &str, shortcut: &str, text: &str) -> StoreResult<Snippet>;
+    fn update_snippet(&mut self, snippet: &Snippet) -> StoreResult<()>;
+    fn delete_snippet(&mut self, id: &SnippetId) -> StoreResult<bool>;
+
+    fn insert_contact(&mut self, contact: &NewContact) -> StoreResult<Contact>;
+    /// Writes every mutable field of the contact (not its channels).
+    fn update_contact(&mut self, contact: &Contact) -> StoreResult<()>;
+    fn add_contact_identity(
+        &mut self,
+        contact: &ContactId,
+        channel: &ChannelId,
+        external_id: &str,
+    ) -> StoreResult<()>;
+    fn delete_contact(&mut self, id: &ContactId) -> StoreResult<()>;
+    /// Moves channels, conversations, messages and comments of `from` to `to` (merge).
+    fn move_contact_history(&mut self, from: &ContactId, to: &ContactId) -> StoreResult<()>;
+
+    /// Fails with [`StoreError::Conflict`] when the contact already has an open conversation.
+    fn insert_conversation(&mut self, conversation: &NewConversation) -> StoreResult<Conversation>;
+    fn update_conversation(&mut self, conversation: &Conversation) -> StoreResult<()>;
+
+    /// Fails with [`StoreError::Conflict`] on a repeated inbound (channel, mId) or
+    /// (user, client_id).
+    fn insert_message(&mut self, message: &NewMessage) -> StoreResult<Message>;
+    /// Writes delivery, error, attachments and text.
+    fn update_message(&mut self, message: &Message) -> StoreResult<()>;
+    fn set_message_external_id(&mut self, id: &MessageId, external_id: &str) -> StoreResult<()>;
+
+    fn insert_comment(&mut self, comment: &NewCommentRecord) -> StoreResult<Comment>;
+    fn insert_file(&mut self, file: &FileRecord) -> StoreResult<FileRecord>;
+
+    /// Appends to the event log; the event is published once the transaction commits.
+    fn append_event(
+        &mut self,
+        payload: &EventPayload,
+        at: Timestamp,
+        assignee: Option<&UserId>,
+    ) -> StoreResult<LogEvent>;
+    /// Removes events with `seq <= upto` and raises the log floor.
+    fn prune_events(&mut self, upto: Seq) -> StoreResult<u64>;
+
+    fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64>;
+    fn finish_job(&mut self, id: i64) -> StoreResult<()>;
+    /// Reschedules a job; `payload` replaces its payload when given (progress of the job).
+    fn retry_job(
+        &mut self,
+        id: i64,
+        run_at: Timestamp,
+        error: &str,
+        payload: Option<&str>,
+    ) -> StoreResult<()>;
 }
 
 pub type BoxAny = Box<dyn Any + Send>;
@@ -71,11 +235,22 @@ pub type ReadJob = Box<dyn FnOnce(&mut dyn ReadTx) -> Result<BoxAny, AppError> +
 pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> Result<BoxAny, AppError> + Send>;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// What a store tells the rest of the server after each commit.
+#[derive(Clone, Debug)]
+pub enum Committed {
+    /// Events appended by the transaction, in seq order.
+    Events(Vec<Arc<LogEvent>>),
+    /// A job was enqueued (wakes the job runner).
+    JobsEnqueued,
+}
+
 /// A storage backend. Use the typed helpers on `dyn Store` ([`read`](Self::read),
 /// [`write`](Self::write)); the boxed methods are what a backend implements.
 pub trait Store: Send + Sync + 'static {
     fn run_read(&self, job: ReadJob) -> BoxFuture<Result<BoxAny, AppError>>;
     fn run_write(&self, job: WriteJob) -> BoxFuture<Result<BoxAny, AppError>>;
+    /// Commits as they happen, in commit order. Slow receivers lag (and are told so).
+    fn subscribe(&self) -> broadcast::Receiver<Committed>;
 }
 
 impl dyn Store {
@@ -109,4 +284,9 @@ fn downcast<T: 'static>(boxed: BoxAny) -> Result<T, AppError> {
         .downcast::<T>()
         .map(|b| *b)
         .map_err(|_| AppError::internal("reading a store result", "type mismatch"))
+}
+
+/// Channels' public form, for events and non-admins.
+pub fn public_channel(c: &ChannelRecord) -> Channel {
+    c.to_api(None)
 }

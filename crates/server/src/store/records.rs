@@ -1,6 +1,13 @@
-//! Rows as the store holds them: what the API shows plus what it must never show.
+//! Rows as the store holds them where they differ from the wire types: secrets the API never
+//! shows, inputs for inserts, and the event log's own row.
 
-use messenger_protocol::{Role, Timestamp, User, UserId, UserStatus};
+use std::sync::Arc;
+
+use messenger_protocol::{
+    Activity, Actor, Attachment, Channel, ChannelCredentials, ChannelId, ChannelKind, ClientId,
+    ContactId, ConversationId, Delivery, Direction, FileId, Role, Seq, Timestamp, User, UserId,
+    UserStatus,
+};
 
 #[derive(Clone, Debug)]
 pub struct UserRecord {
@@ -11,6 +18,7 @@ pub struct UserRecord {
     pub status: UserStatus,
     /// PHC string (argon2id).
     pub password_hash: String,
+    pub active: bool,
     pub created_at: Timestamp,
 }
 
@@ -22,6 +30,7 @@ impl UserRecord {
             email: self.email.clone(),
             role: self.role,
             status: self.status,
+            active: self.active,
         }
     }
 }
@@ -43,4 +52,161 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub created_at: Timestamp,
     pub last_used_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChannelRecord {
+    pub id: ChannelId,
+    pub name: String,
+    pub kind: ChannelKind,
+    pub supports_voice: bool,
+    pub outbound_url: Option<String>,
+    pub bot_url: Option<String>,
+    pub api_token: String,
+    pub signing_secret: String,
+    pub allow_private_network: bool,
+    pub created_at: Timestamp,
+}
+
+impl ChannelRecord {
+    /// The channel as the API shows it; `webhook_base` adds the credentials (admins only).
+    pub fn to_api(&self, webhook_base: Option<&str>) -> Channel {
+        Channel {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+            supports_voice: self.supports_voice,
+            outbound_url: self.outbound_url.clone(),
+            bot_url: self.bot_url.clone(),
+            created_at: self.created_at,
+            credentials: webhook_base.map(|base| ChannelCredentials {
+                api_token: self.api_token.clone(),
+                webhook_url: format!("{base}/api/v1/custom-channel/webhook"),
+                signing_secret: self.signing_secret.clone(),
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewChannelRecord {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub supports_voice: bool,
+    pub outbound_url: Option<String>,
+    pub bot_url: Option<String>,
+    pub api_token: String,
+    pub signing_secret: String,
+    pub allow_private_network: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewContact {
+    pub name: String,
+    pub first_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewConversation {
+    pub contact_id: ContactId,
+    pub channel_id: Option<ChannelId>,
+    pub opened_at: Timestamp,
+    pub opened_by: Actor,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub contact_id: ContactId,
+    pub conversation_id: Option<ConversationId>,
+    pub channel_id: Option<ChannelId>,
+    pub direction: Direction,
+    pub sender: Actor,
+    pub client_id: Option<ClientId>,
+    /// The provider's mId (incoming) — outgoing ones get theirs once sent.
+    pub external_id: Option<String>,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub delivery: Delivery,
+    pub activity: Option<Activity>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCommentRecord {
+    pub contact_id: ContactId,
+    pub author_id: UserId,
+    pub client_id: Option<ClientId>,
+    pub text: String,
+    pub mentions: Vec<UserId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileRecord {
+    pub id: FileId,
+    pub sha256: String,
+    pub size: u64,
+    pub mime: String,
+    pub name: String,
+    pub uploaded_by: Option<UserId>,
+    pub created_at: Timestamp,
+}
+
+/// One row of the event log, with its data already serialised (it is sent as is).
+#[derive(Clone, Debug)]
+pub struct LogEvent {
+    pub seq: Seq,
+    pub kind: String,
+    pub at: Timestamp,
+    pub contact_id: Option<ContactId>,
+    /// The contact's assignee when the event was written (visibility is judged on it).
+    pub assignee_id: Option<UserId>,
+    /// The `data` member, as JSON text.
+    pub data: Arc<str>,
+}
+
+impl LogEvent {
+    /// The event as one JSON text frame: `{"seq", "type", "at", "data"}`.
+    pub fn to_json(&self) -> String {
+        format!(
+            r#"{{"seq":{},"type":"{}","at":"{}","data":{}}}"#,
+            self.seq, self.kind, self.at, self.data
+        )
+    }
+}
+
+/// A job of the durable queue.
+#[derive(Clone, Debug)]
+pub struct JobRecord {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: Timestamp,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// Which contacts a reader may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    AssignedToOrUnassigned(UserId),
+    AssignedTo(UserId),
+}
+
+/// `GET /contacts` as the store answers it.
+#[derive(Clone, Debug)]
+pub struct ContactQuery {
+    pub scope: Scope,
+    pub view: messenger_protocol::ContactView,
+    pub me: UserId,
+    pub status: messenger_protocol::StatusFilter,
+    pub text: Option<String>,
+    /// Continue after this (last_message_at millis or 0, id).
+    pub after: Option<(i64, i64)>,
+    pub limit: usize,
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use messenger_protocol::{Role, Timestamp};
 use messenger_server::clock::{Clock, ManualClock, SystemClock};
-use messenger_server::{RunningServer, ServerConfig, app, users};
+use messenger_server::{RunningServer, ServerConfig, app, operator};
 use serde_json::Value;
 
 pub struct TestServer {
@@ -57,7 +57,7 @@ impl TestServer {
 
     pub async fn add_user(&self, email: &str, password: &str, role: Role) {
         let state = &self.server.state;
-        users::create_user(
+        operator::add_user(
             state.store.as_ref(),
             state.clock.as_ref(),
             "Test User",

@@ -6,4 +6,8 @@ import type { UserStatus } from "./UserStatus";
 /**
  * A user as the API shows it (never with a password hash).
  */
-export type User = { id: UserId, name: string, email: string, role: Role, status: UserStatus, };
+export type User = { id: UserId, name: string, email: string, role: Role, status: UserStatus, 
+/**
+ * Removed users stay in the history but can no longer sign in or be assigned.
+ */
+active: boolean, };

@@ -6,11 +6,18 @@ use rusqlite::Connection;
 use crate::store::StoreError;
 
 /// (version, name, SQL). Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "users_and_sessions",
-    include_str!("migrations/0001_users_and_sessions.sql"),
-)];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "users_and_sessions",
+        include_str!("migrations/0001_users_and_sessions.sql"),
+    ),
+    (
+        2,
+        "messages_module",
+        include_str!("migrations/0002_messages_module.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> u32 {

@@ -1,19 +1,24 @@
 //! The embedded SQLite store: one writer thread with group commit, a pool of readers.
 
 mod connection;
+mod contacts;
+mod conversations;
 mod convert;
+mod events;
+mod messages;
 mod migrations;
 mod tx;
 mod users;
+mod workspace;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, broadcast, mpsc, oneshot};
 
 use crate::error::AppError;
-use crate::store::{BoxAny, BoxFuture, ReadJob, Store, StoreError, WriteJob};
+use crate::store::{BoxAny, BoxFuture, Committed, ReadJob, Store, StoreError, WriteJob};
 pub use migrations::latest_version as schema_version;
 use tx::SqliteTx;
 use writer::WriteRequest;
@@ -22,10 +27,13 @@ use writer::WriteRequest;
 const MAX_READERS: usize = 8;
 /// How many queued writes the writer accepts before callers wait.
 const WRITE_QUEUE: usize = 4096;
+/// Commits a subscriber may fall behind before it is told it lagged.
+const COMMIT_FANOUT: usize = 16384;
 
 pub struct SqliteStore {
     writes: mpsc::Sender<WriteRequest>,
     readers: Arc<ReadPool>,
+    commits: broadcast::Sender<Committed>,
 }
 
 impl SqliteStore {
@@ -39,8 +47,10 @@ impl SqliteStore {
         let mut conn = connection::open_writer(path)?;
         migrations::migrate(&mut conn)?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
-        writer::spawn(conn, rx)?;
+        let (commits, _) = broadcast::channel(COMMIT_FANOUT);
+        writer::spawn(conn, rx, commits.clone())?;
         Ok(Self {
+            commits,
             writes: tx,
             readers: Arc::new(ReadPool {
                 path: path.to_path_buf(),
@@ -65,6 +75,10 @@ impl Store for SqliteStore {
                 .await
                 .map_err(|e| AppError::internal("reading the database", e))?
         })
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Committed> {
+        self.commits.subscribe()
     }
 
     fn run_write(&self, job: WriteJob) -> BoxFuture<Result<BoxAny, AppError>> {

@@ -1,55 +1,308 @@
 //! [`SqliteTx`]: the store primitives over one open SQLite transaction.
 
-use messenger_protocol::{Timestamp, UserId};
+use messenger_protocol::*;
 use rusqlite::Connection;
 
-use super::users;
-use crate::store::{NewUser, ReadTx, SessionRecord, StoreError, UserRecord, WriteTx};
+use super::{contacts, conversations, events, messages, users, workspace};
+use crate::store::*;
 
 /// Borrowed for the length of one job; the caller owns the transaction and decides whether it
-/// commits.
+/// commits. Events appended here are handed to the writer, which publishes them after commit.
 pub struct SqliteTx<'c> {
     conn: &'c Connection,
+    pub(super) appended: Vec<LogEvent>,
+    pub(super) jobs_enqueued: bool,
 }
 
 impl<'c> SqliteTx<'c> {
     pub fn new(conn: &'c Connection) -> Self {
-        Self { conn }
+        Self {
+            conn,
+            appended: Vec::new(),
+            jobs_enqueued: false,
+        }
     }
 }
 
 impl ReadTx for SqliteTx<'_> {
-    fn user(&mut self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+    fn user(&mut self, id: &UserId) -> StoreResult<Option<UserRecord>> {
         users::by_id(self.conn, id)
     }
-
-    fn user_by_email(&mut self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRecord>> {
         users::by_email(self.conn, email)
     }
-
-    fn count_users(&mut self) -> Result<u64, StoreError> {
+    fn users(&mut self) -> StoreResult<Vec<UserRecord>> {
+        users::all(self.conn)
+    }
+    fn count_users(&mut self) -> StoreResult<u64> {
         users::count(self.conn)
     }
-
-    fn session(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+    fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         users::session(self.conn, token_hash)
+    }
+
+    fn settings(&mut self) -> StoreResult<Settings> {
+        workspace::settings(self.conn)
+    }
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        workspace::meta(self.conn, key)
+    }
+    fn channel(&mut self, id: &ChannelId) -> StoreResult<Option<ChannelRecord>> {
+        workspace::channel(self.conn, id)
+    }
+    fn channel_by_token(&mut self, api_token: &str) -> StoreResult<Option<ChannelRecord>> {
+        workspace::channel_by_token(self.conn, api_token)
+    }
+    fn channels(&mut self) -> StoreResult<Vec<ChannelRecord>> {
+        workspace::channels(self.conn)
+    }
+    fn categories(&mut self) -> StoreResult<Vec<ClosingNoteCategory>> {
+        workspace::categories(self.conn)
+    }
+    fn category(&mut self, id: &CategoryId) -> StoreResult<Option<ClosingNoteCategory>> {
+        workspace::category(self.conn, id)
+    }
+    fn category_by_name(&mut self, name: &str) -> StoreResult<Option<ClosingNoteCategory>> {
+        workspace::category_by_name(self.conn, name)
+    }
+    fn snippets(&mut self) -> StoreResult<Vec<Snippet>> {
+        workspace::snippets(self.conn)
+    }
+    fn snippet(&mut self, id: &SnippetId) -> StoreResult<Option<Snippet>> {
+        workspace::snippet(self.conn, id)
+    }
+
+    fn contact(&mut self, id: &ContactId) -> StoreResult<Option<Contact>> {
+        contacts::by_id(self.conn, id)
+    }
+    fn contact_by_identity(
+        &mut self,
+        channel: &ChannelId,
+        external_id: &str,
+    ) -> StoreResult<Option<Contact>> {
+        contacts::by_identity(self.conn, channel, external_id)
+    }
+    fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>> {
+        contacts::query(self.conn, query)
+    }
+    fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>> {
+        contacts::in_scope(self.conn, scope)
+    }
+    fn contact_external_id(
+        &mut self,
+        contact: &ContactId,
+        channel: &ChannelId,
+    ) -> StoreResult<Option<String>> {
+        contacts::external_id(self.conn, contact, channel)
+    }
+
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        conversations::by_id(self.conn, id)
+    }
+    fn conversations_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Conversation>> {
+        conversations::of_contact(self.conn, contact)
+    }
+    fn conversations_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Conversation>> {
+        conversations::in_scope(self.conn, scope)
+    }
+
+    fn message(&mut self, id: &MessageId) -> StoreResult<Option<Message>> {
+        messages::by_id(self.conn, id)
+    }
+    fn message_by_client_id(
+        &mut self,
+        user: &UserId,
+        client_id: &ClientId,
+    ) -> StoreResult<Option<Message>> {
+        messages::by_client_id(self.conn, user, client_id)
+    }
+    fn message_by_external_id(
+        &mut self,
+        channel: &ChannelId,
+        direction: Direction,
+        external_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        messages::by_external_id(self.conn, channel, direction, external_id)
+    }
+    fn messages_page(
+        &mut self,
+        contact: &ContactId,
+        before: Option<&MessageId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>> {
+        messages::page(self.conn, contact, before, limit)
+    }
+    fn messages_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Message>> {
+        messages::of_contact(self.conn, contact)
+    }
+
+    fn comments_of(&mut self, contact: &ContactId) -> StoreResult<Vec<Comment>> {
+        messages::comments_of(self.conn, contact)
+    }
+    fn comment_by_client_id(
+        &mut self,
+        author: &UserId,
+        client_id: &ClientId,
+    ) -> StoreResult<Option<Comment>> {
+        messages::comment_by_client_id(self.conn, author, client_id)
+    }
+
+    fn file(&mut self, id: &FileId) -> StoreResult<Option<FileRecord>> {
+        messages::file(self.conn, id)
+    }
+    fn file_attached_to(&mut self, file: &FileId, contact: &ContactId) -> StoreResult<bool> {
+        Ok(messages::contacts_with_file(self.conn, file)?.contains(contact))
+    }
+    fn contacts_with_file(&mut self, file: &FileId) -> StoreResult<Vec<ContactId>> {
+        messages::contacts_with_file(self.conn, file)
+    }
+
+    fn events_after(&mut self, since: Seq, limit: usize) -> StoreResult<Vec<LogEvent>> {
+        events::after(self.conn, since, limit)
+    }
+    fn last_seq(&mut self) -> StoreResult<Seq> {
+        events::last_seq(self.conn)
+    }
+    fn log_floor(&mut self) -> StoreResult<Seq> {
+        events::floor(self.conn)
+    }
+    fn seq_before(&mut self, at: Timestamp) -> StoreResult<Seq> {
+        events::seq_before(self.conn, at)
+    }
+
+    fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
+        events::due_jobs(self.conn, now, limit)
+    }
+    fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>> {
+        events::next_job_time(self.conn)
     }
 }
 
 impl WriteTx for SqliteTx<'_> {
-    fn insert_user(&mut self, user: &NewUser) -> Result<UserRecord, StoreError> {
+    fn insert_user(&mut self, user: &NewUser) -> StoreResult<UserRecord> {
         users::insert(self.conn, user)
     }
-
-    fn insert_session(&mut self, session: &SessionRecord) -> Result<(), StoreError> {
+    fn update_user(&mut self, user: &UserRecord) -> StoreResult<()> {
+        users::update(self.conn, user)
+    }
+    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()> {
         users::insert_session(self.conn, session)
     }
-
-    fn delete_session(&mut self, token_hash: &str) -> Result<bool, StoreError> {
+    fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool> {
         users::delete_session(self.conn, token_hash)
     }
-
-    fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+    fn delete_sessions_of(&mut self, user: &UserId) -> StoreResult<()> {
+        users::delete_sessions_of(self.conn, user)
+    }
+    fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> StoreResult<()> {
         users::touch_session(self.conn, token_hash, at)
+    }
+
+    fn put_settings(&mut self, settings: &Settings) -> StoreResult<()> {
+        workspace::put_settings(self.conn, settings)
+    }
+    fn put_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        workspace::put_meta(self.conn, key, value)
+    }
+    fn insert_channel(&mut self, channel: &NewChannelRecord) -> StoreResult<ChannelRecord> {
+        workspace::insert_channel(self.conn, channel)
+    }
+    fn insert_category(
+        &mut self,
+        name: &str,
+        description: &str,
+    ) -> StoreResult<ClosingNoteCategory> {
+        workspace::insert_category(self.conn, name, description)
+    }
+    fn update_category(&mut self, category: &ClosingNoteCategory) -> StoreResult<()> {
+        workspace::update_category(self.conn, category)
+    }
+    fn delete_category(&mut self, id: &CategoryId) -> StoreResult<bool> {
+        workspace::delete_category(self.conn, id)
+    }
+    fn insert_snippet(&mut self, name: &str, shortcut: &str, text: &str) -> StoreResult<Snippet> {
+        workspace::insert_snippet(self.conn, name, shortcut, text)
+    }
+    fn update_snippet(&mut self, snippet: &Snippet) -> StoreResult<()> {
+        workspace::update_snippet(self.conn, snippet)
+    }
+    fn delete_snippet(&mut self, id: &SnippetId) -> StoreResult<bool> {
+        workspace::delete_snippet(self.conn, id)
+    }
+
+    fn insert_contact(&mut self, contact: &NewContact) -> StoreResult<Contact> {
+        contacts::insert(self.conn, contact)
+    }
+    fn update_contact(&mut self, contact: &Contact) -> StoreResult<()> {
+        contacts::update(self.conn, contact)
+    }
+    fn add_contact_identity(
+        &mut self,
+        contact: &ContactId,
+        channel: &ChannelId,
+        external_id: &str,
+    ) -> StoreResult<()> {
+        contacts::add_identity(self.conn, contact, channel, external_id)
+    }
+    fn delete_contact(&mut self, id: &ContactId) -> StoreResult<()> {
+        contacts::delete(self.conn, id)
+    }
+    fn move_contact_history(&mut self, from: &ContactId, to: &ContactId) -> StoreResult<()> {
+        contacts::move_history(self.conn, from, to)
+    }
+
+    fn insert_conversation(&mut self, conversation: &NewConversation) -> StoreResult<Conversation> {
+        conversations::insert(self.conn, conversation)
+    }
+    fn update_conversation(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        conversations::update(self.conn, conversation)
+    }
+
+    fn insert_message(&mut self, message: &NewMessage) -> StoreResult<Message> {
+        messages::insert(self.conn, message)
+    }
+    fn update_message(&mut self, message: &Message) -> StoreResult<()> {
+        messages::update(self.conn, message)
+    }
+    fn set_message_external_id(&mut self, id: &MessageId, external_id: &str) -> StoreResult<()> {
+        messages::set_external_id(self.conn, id, external_id)
+    }
+
+    fn insert_comment(&mut self, comment: &NewCommentRecord) -> StoreResult<Comment> {
+        messages::insert_comment(self.conn, comment)
+    }
+    fn insert_file(&mut self, file: &FileRecord) -> StoreResult<FileRecord> {
+        messages::insert_file(self.conn, file)
+    }
+
+    fn append_event(
+        &mut self,
+        payload: &EventPayload,
+        at: Timestamp,
+        assignee: Option<&UserId>,
+    ) -> StoreResult<LogEvent> {
+        let event = events::append(self.conn, payload, at, assignee)?;
+        self.appended.push(event.clone());
+        Ok(event)
+    }
+    fn prune_events(&mut self, upto: Seq) -> StoreResult<u64> {
+        events::prune(self.conn, upto)
+    }
+
+    fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64> {
+        self.jobs_enqueued = true;
+        events::enqueue(self.conn, kind, payload, run_at)
+    }
+    fn finish_job(&mut self, id: i64) -> StoreResult<()> {
+        events::finish(self.conn, id)
+    }
+    fn retry_job(
+        &mut self,
+        id: i64,
+        run_at: Timestamp,
+        error: &str,
+        payload: Option<&str>,
+    ) -> StoreResult<()> {
+        events::retry(self.conn, id, run_at, error, payload)
     }
 }

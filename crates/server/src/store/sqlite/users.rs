@@ -3,10 +3,10 @@
 use messenger_protocol::{Role, Timestamp, UserId, UserStatus};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::convert::{id_param, id_text, millis, timestamp};
+use super::convert::{id_param, id_required, id_text, is_unique_violation, millis, timestamp};
 use crate::store::{NewUser, SessionRecord, StoreError, UserRecord};
 
-const USER_COLUMNS: &str = "id, name, email, role, status, password_hash, created_at";
+const USER_COLUMNS: &str = "id, name, email, role, status, password_hash, active, created_at";
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = row.get(3)?;
@@ -15,11 +15,12 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         id: UserId(id_text(row.get(0)?)),
         name: row.get(1)?,
         email: row.get(2)?,
-        // The CHECK constraints keep these in range; an unknown value would be a bug.
+        // The CHECK constraints keep these in range.
         role: Role::parse(&role).unwrap_or(Role::Agent),
         status: UserStatus::parse(&status).unwrap_or(UserStatus::Offline),
         password_hash: row.get(5)?,
-        created_at: timestamp(row.get(6)?),
+        active: row.get(6)?,
+        created_at: timestamp(row.get(7)?),
     })
 }
 
@@ -37,6 +38,12 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<UserRecord>, St
         "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
     ))?;
     Ok(stmt.query_row([email], user_row).optional()?)
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<UserRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+    let rows = stmt.query_map([], user_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn count(conn: &Connection) -> Result<u64, StoreError> {
@@ -70,6 +77,33 @@ pub fn insert(conn: &Connection, user: &NewUser) -> Result<UserRecord, StoreErro
         .ok_or_else(|| StoreError::Backend("inserted user vanished".into()))
 }
 
+pub fn update(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
+    let id = id_required(u.id.as_str(), "User")?;
+    let result = conn
+        .prepare_cached(
+            "UPDATE users SET name = ?2, email = ?3, role = ?4, status = ?5, password_hash = ?6, active = ?7
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            u.name,
+            u.email,
+            u.role.as_str(),
+            u.status.as_str(),
+            u.password_hash,
+            u.active
+        ]);
+    match result {
+        Ok(0) => Err(StoreError::NotFound(format!("User {} not found.", u.id))),
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "A user with the email {} already exists.",
+            u.email
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub fn session(conn: &Connection, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT token_hash, user_id, created_at, last_used_at FROM sessions WHERE token_hash = ?1",
@@ -87,8 +121,7 @@ pub fn session(conn: &Connection, token_hash: &str) -> Result<Option<SessionReco
 }
 
 pub fn insert_session(conn: &Connection, s: &SessionRecord) -> Result<(), StoreError> {
-    let user_id = id_param(s.user_id.as_str())
-        .ok_or_else(|| StoreError::NotFound(format!("User {}", s.user_id)))?;
+    let user_id = id_required(s.user_id.as_str(), "User")?;
     conn.prepare_cached(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -108,17 +141,16 @@ pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<bool, Store
     Ok(n > 0)
 }
 
+pub fn delete_sessions_of(conn: &Connection, user: &UserId) -> Result<(), StoreError> {
+    if let Some(id) = id_param(user.as_str()) {
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+            .execute([id])?;
+    }
+    Ok(())
+}
+
 pub fn touch_session(conn: &Connection, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1")?
         .execute(params![token_hash, millis(at)])?;
     Ok(())
-}
-
-pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
 }

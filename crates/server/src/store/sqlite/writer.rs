@@ -3,16 +3,18 @@
 //! Every write job runs on this one thread. Jobs that queue up while a commit is being
 //! fsync'd are taken together: each runs inside its own savepoint (so one refused job does not
 //! undo the others), and the batch commits as one transaction with one fsync. A caller hears
-//! back only after that commit, so an `Ok` always means "on disk".
+//! back only after that commit, so an `Ok` always means "on disk". Events appended by the batch
+//! are then published in seq order — which, with one writer, is commit order.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::tx::SqliteTx;
 use crate::error::AppError;
-use crate::store::{BoxAny, StoreError, WriteJob};
+use crate::store::{BoxAny, Committed, LogEvent, StoreError, WriteJob};
 
 /// Upper bound on jobs per commit, so one batch cannot hold the lock for long.
 const MAX_BATCH: usize = 512;
@@ -22,15 +24,23 @@ pub struct WriteRequest {
     pub reply: oneshot::Sender<Result<BoxAny, AppError>>,
 }
 
-pub fn spawn(conn: Connection, rx: mpsc::Receiver<WriteRequest>) -> Result<(), StoreError> {
+pub fn spawn(
+    conn: Connection,
+    rx: mpsc::Receiver<WriteRequest>,
+    commits: broadcast::Sender<Committed>,
+) -> Result<(), StoreError> {
     std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || run(conn, rx))
+        .spawn(move || run(conn, rx, commits))
         .map(|_| ())
         .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<WriteRequest>) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<WriteRequest>,
+    commits: broadcast::Sender<Committed>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -40,31 +50,45 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<WriteRequest>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, &mut batch);
+        commit_batch(&mut conn, &mut batch, &commits);
     }
     tracing::debug!("writer thread stopped: all store handles dropped");
 }
 
-fn commit_batch(conn: &mut Connection, batch: &mut Vec<WriteRequest>) {
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &mut Vec<WriteRequest>,
+    commits: &broadcast::Sender<Committed>,
+) {
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let err = StoreError::from(e);
+            let message = e.to_string();
             for req in batch.drain(..) {
                 let _ = req
                     .reply
-                    .send(Err(AppError::from(StoreError::Backend(err.to_string()))));
+                    .send(Err(AppError::from(StoreError::Backend(message.clone()))));
             }
             return;
         }
     };
     let mut answers = Vec::with_capacity(batch.len());
+    let mut events: Vec<Arc<LogEvent>> = Vec::new();
+    let mut jobs_enqueued = false;
     for req in batch.drain(..) {
-        let result = run_job(&mut tx, req.job);
+        let result = run_job(&mut tx, req.job, &mut events, &mut jobs_enqueued);
         answers.push((req.reply, result));
     }
     match tx.commit() {
         Ok(()) => {
+            // Publish before answering, so a client that hears "done" and then subscribes
+            // cannot miss the event (it is in the log either way).
+            if !events.is_empty() {
+                let _ = commits.send(Committed::Events(events));
+            }
+            if jobs_enqueued {
+                let _ = commits.send(Committed::JobsEnqueued);
+            }
             for (reply, result) in answers {
                 // A caller that went away (timeout, closed connection) no longer listens.
                 let _ = reply.send(result);
@@ -79,20 +103,28 @@ fn commit_batch(conn: &mut Connection, batch: &mut Vec<WriteRequest>) {
     }
 }
 
-/// Runs one job in a savepoint: its changes stay only if it succeeds.
-fn run_job(tx: &mut rusqlite::Transaction<'_>, job: WriteJob) -> Result<BoxAny, AppError> {
+/// Runs one job in a savepoint: its changes (and events) stay only if it succeeds.
+fn run_job(
+    tx: &mut rusqlite::Transaction<'_>,
+    job: WriteJob,
+    events: &mut Vec<Arc<LogEvent>>,
+    jobs_enqueued: &mut bool,
+) -> Result<BoxAny, AppError> {
     let sp = tx.savepoint().map_err(StoreError::from)?;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut stx = SqliteTx::new(&sp);
-        job(&mut stx)
+        let result = job(&mut stx);
+        (result, stx.appended, stx.jobs_enqueued)
     }));
     match outcome {
-        Ok(Ok(value)) => {
+        Ok((Ok(value), appended, enqueued)) => {
             sp.commit().map_err(StoreError::from)?;
+            events.extend(appended.into_iter().map(Arc::new));
+            *jobs_enqueued |= enqueued;
             Ok(value)
         }
         // Dropping the savepoint rolls it back.
-        Ok(Err(err)) => Err(err),
+        Ok((Err(err), _, _)) => Err(err),
         Err(_) => Err(AppError::internal(
             "applying a change",
             "a write job panicked; its changes were rolled back",

@@ -1,0 +1,133 @@
+//! Contacts and the requests that change them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::ids::{ChannelId, ContactId, ConversationId, UserId};
+use crate::timestamp::Timestamp;
+
+/// A person who writes in. Assignment lives here, not on conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub first_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tags: Vec<String>,
+    pub assignee_id: Option<UserId>,
+    pub open_conversation_id: Option<ConversationId>,
+    pub last_message_at: Option<Timestamp>,
+    pub last_message_preview: Option<String>,
+    /// The first incoming message no one has answered yet, for "waiting longest".
+    pub waiting_since: Option<Timestamp>,
+    /// The channels the contact writes from (more than one after a merge).
+    pub channels: Vec<ContactChannel>,
+    pub created_at: Timestamp,
+}
+
+/// A contact's identity on one channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactChannel {
+    pub channel_id: ChannelId,
+    /// The contact's id on that channel (respond.io's `contactId`).
+    pub external_id: String,
+}
+
+/// `PATCH /contacts/{id}`: only the fields present change; `null` clears email or phone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// `PUT /contacts/{id}/assignee`: `{"user_id": "7"}` assigns, `{"user_id": null}` unassigns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeUpdate {
+    pub user_id: Option<UserId>,
+}
+
+/// `POST /contacts/{id}/merge`: the secondary's history moves to this (primary) contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    pub secondary_id: ContactId,
+}
+
+/// Inbox views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ContactView {
+    #[default]
+    All,
+    Mine,
+    Unassigned,
+}
+
+/// Whether the contact has an open conversation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    #[default]
+    Open,
+    Closed,
+    Any,
+}
+
+/// A page of contacts, most recent activity first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactPage {
+    pub items: Vec<Contact>,
+    pub next_cursor: Option<String>,
+}
+
+/// serde for `Option<Option<T>>`: absent → `None`, `null` → `Some(None)`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}

@@ -1,0 +1,109 @@
+//! `GET, POST /contacts/{id}/messages`, `GET, POST /contacts/{id}/comments`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use messenger_protocol::{
+    ApiErrorBody, Comment, ContactId, Message, MessageId, MessagePage, NewComment,
+    SendMessageRequest,
+};
+use serde::Deserialize;
+
+use super::json::ApiJson;
+use super::{ApiPath, ApiQuery, read_as, write_as};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::{comments, contacts, outgoing};
+use crate::error::{AppError, AppResult};
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 200;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// A message id: return older messages only.
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+/// The contact's timeline across all its conversations, newest first.
+#[utoipa::path(get, path = "/contacts/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = MessagePage), (status = 404, body = ApiErrorBody)))]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<ContactId>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<ApiJson<MessagePage>> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(AppError::invalid(format!(
+            "limit must be from 1 to {MAX_LIMIT}."
+        )));
+    }
+    let before = q.before.map(MessageId);
+    let items = read_as(&state, me, move |tx, ctx| {
+        let contact = contacts::visible(tx, ctx, &id)?;
+        Ok(tx.messages_page(&contact.id, before.as_ref(), limit)?)
+    })
+    .await?;
+    let next_cursor = (items.len() == limit)
+        .then(|| items.last().map(|m| m.id.to_string()))
+        .flatten();
+    Ok(ApiJson(MessagePage { items, next_cursor }))
+}
+
+/// Send a message. The same `client_id` again answers 200 with the stored message.
+#[utoipa::path(post, path = "/contacts/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = SendMessageRequest,
+    responses((status = 201, body = Message), (status = 200, body = Message), (status = 400, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn send_message(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<ContactId>,
+    ApiJson(req): ApiJson<SendMessageRequest>,
+) -> AppResult<(StatusCode, ApiJson<Message>)> {
+    let sent = write_as(&state, me, move |tx, ctx| outgoing::send(tx, ctx, &id, req)).await?;
+    let status = if sent.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ApiJson(sent.message)))
+}
+
+#[utoipa::path(get, path = "/contacts/{id}/comments", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Vec<Comment>), (status = 404, body = ApiErrorBody)))]
+pub async fn list_comments(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<ContactId>,
+) -> AppResult<ApiJson<Vec<Comment>>> {
+    let list = read_as(&state, me, move |tx, ctx| {
+        let contact = contacts::visible(tx, ctx, &id)?;
+        Ok(tx.comments_of(&contact.id)?)
+    })
+    .await?;
+    Ok(ApiJson(list))
+}
+
+/// Add an internal comment (never sent to the contact).
+#[utoipa::path(post, path = "/contacts/{id}/comments", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = NewComment,
+    responses((status = 201, body = Comment), (status = 200, body = Comment), (status = 404, body = ApiErrorBody)))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<ContactId>,
+    ApiJson(req): ApiJson<NewComment>,
+) -> AppResult<(StatusCode, ApiJson<Comment>)> {
+    let (comment, created) =
+        write_as(&state, me, move |tx, ctx| comments::add(tx, ctx, &id, req)).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ApiJson(comment)))
+}

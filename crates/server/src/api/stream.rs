@@ -1,0 +1,260 @@
+//! `GET /stream?since=` (WebSocket): the backlog after `since`, then live events, one event per
+//! text frame, filtered for the reader as `/sync` is.
+//!
+//! No gap and no duplicate at the switch-over: the connection subscribes to commits *before*
+//! reading the backlog, so every later event is either in the backlog or in the feed, and
+//! events at or below the last one sent are skipped. Pings go out every heartbeat; a peer that
+//! stays silent for three is dropped. A reader too slow for the feed is closed with code 4008
+//! and told where to resume, rather than buffered without bound.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures::{SinkExt, StreamExt};
+use messenger_protocol::{ApiErrorBody, Seq, Settings, User};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::sync::check_cursor;
+use super::{ApiQuery, read_as};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::current_user::authenticate_hash;
+use crate::domain::visibility;
+use crate::error::AppResult;
+use crate::store::{Committed, LogEvent, Scope, UserRecord};
+
+/// Close codes (4000–4999 are the application's).
+pub const CLOSE_NO_PONG: u16 = 4000;
+pub const CLOSE_SIGNED_OUT: u16 = 4001;
+pub const CLOSE_LAGGED: u16 = 4008;
+pub const CLOSE_SERVER_ERROR: u16 = 1011;
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+const BACKLOG_PAGE: usize = 1000;
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// The highest seq the client has applied.
+    since: Seq,
+}
+
+/// Upgrade to a WebSocket of events (`Authorization: Bearer` on the upgrade request).
+#[utoipa::path(get, path = "/stream", tag = "sync", security(("bearer" = [])), params(StreamQuery),
+    responses((status = 101, description = "WebSocket: one Event per text frame"), (status = 410, body = ApiErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+    ws: WebSocketUpgrade,
+) -> AppResult<Response> {
+    let since = q.since;
+    // A cursor that cannot continue is an HTTP 410, before any upgrade.
+    let token_hash = me.token_hash.clone();
+    read_as(&state, me.clone(), move |tx, _| check_cursor(tx, since)).await?;
+    Ok(ws.on_upgrade(move |socket| async move {
+        let user_id = me.user.id.clone();
+        let mut conn = Connection {
+            state,
+            user: me.user,
+            token_hash,
+            settings: Settings::default(),
+            scope: Scope::All,
+            last_sent: since,
+        };
+        let reason = conn.run(socket).await;
+        tracing::debug!(user = %user_id, ?reason, "stream closed");
+    }))
+}
+
+struct Connection {
+    state: AppState,
+    user: UserRecord,
+    token_hash: String,
+    settings: Settings,
+    scope: Scope,
+    last_sent: Seq,
+}
+
+/// Why a stream ended.
+#[derive(Debug)]
+enum End {
+    Closed(u16, String),
+    PeerGone,
+}
+
+type Sink = futures::stream::SplitSink<WebSocket, Message>;
+
+impl Connection {
+    async fn run(&mut self, socket: WebSocket) -> End {
+        let (mut sink, mut incoming) = socket.split();
+        let end = self.serve(&mut sink, &mut incoming).await;
+        if let End::Closed(code, reason) = &end {
+            let frame = CloseFrame {
+                code: *code,
+                reason: Utf8Bytes::from(reason.clone()),
+            };
+            let _ =
+                tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        }
+        end
+    }
+
+    async fn serve(
+        &mut self,
+        sink: &mut Sink,
+        incoming: &mut futures::stream::SplitStream<WebSocket>,
+    ) -> End {
+        // Subscribe first: see the module comment.
+        let mut live = self.state.store.subscribe();
+        let settings = {
+            let me = CurrentUser {
+                user: self.user.clone(),
+                token_hash: self.token_hash.clone(),
+            };
+            read_as(&self.state, me, |_, ctx| Ok(ctx.settings.clone())).await
+        };
+        match settings {
+            Ok(s) => {
+                self.settings = s;
+                self.rescope();
+            }
+            Err(e) => return End::Closed(CLOSE_SERVER_ERROR, e.message),
+        }
+        if let Err(end) = self.catch_up(sink, Seq::MAX).await {
+            return end;
+        }
+        let heartbeat = self.state.config.heartbeat;
+        let mut ping = tokio::time::interval(heartbeat);
+        ping.tick().await;
+        let mut heard = Instant::now();
+        loop {
+            tokio::select! {
+                commit = live.recv() => match commit {
+                    Ok(Committed::Events(events)) => {
+                        for event in events {
+                            if event.seq <= self.last_sent {
+                                continue;
+                            }
+                            if event.seq > self.last_sent + 1 {
+                                // Defensive: fill any hole from the log before going on.
+                                if let Err(end) = self.catch_up(sink, event.seq - 1).await {
+                                    return end;
+                                }
+                            }
+                            if let Err(end) = self.send(sink, &event).await {
+                                return end;
+                            }
+                        }
+                    }
+                    Ok(Committed::JobsEnqueued) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        return End::Closed(
+                            CLOSE_LAGGED,
+                            format!("too slow for the live feed; reconnect with since={}", self.last_sent),
+                        );
+                    }
+                    Err(RecvError::Closed) => {
+                        return End::Closed(CLOSE_GOING_AWAY, "the server is shutting down".into());
+                    }
+                },
+                frame = incoming.next() => match frame {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return End::PeerGone,
+                    Some(Ok(_)) => heard = Instant::now(),
+                },
+                _ = ping.tick() => {
+                    if heard.elapsed() > heartbeat * 3 {
+                        return End::Closed(CLOSE_NO_PONG, "no answer to pings".into());
+                    }
+                    if authenticate_hash(&self.state, self.token_hash.clone()).await.is_err() {
+                        return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
+                    }
+                    if tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
+                        return End::PeerGone;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends logged events after `last_sent`, up to `until`.
+    async fn catch_up(&mut self, sink: &mut Sink, until: Seq) -> Result<(), End> {
+        loop {
+            let since = self.last_sent;
+            let page = self
+                .state
+                .store
+                .read(move |tx| Ok(tx.events_after(since, BACKLOG_PAGE)?))
+                .await
+                .map_err(|e| End::Closed(CLOSE_SERVER_ERROR, e.message))?;
+            let full = page.len() == BACKLOG_PAGE;
+            for event in page {
+                if event.seq > until {
+                    return Ok(());
+                }
+                self.send(sink, &event).await?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Sends one event as this reader sees it, and follows changes to who the reader is.
+    async fn send(&mut self, sink: &mut Sink, event: &LogEvent) -> Result<(), End> {
+        self.follow(event)?;
+        self.last_sent = event.seq;
+        let Some(json) = visibility::event_for_reader(&self.scope, event) else {
+            return Ok(());
+        };
+        match tokio::time::timeout(
+            SEND_TIMEOUT,
+            sink.send(Message::Text(Utf8Bytes::from(json))),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::PeerGone),
+            Err(_) => Err(End::Closed(
+                CLOSE_LAGGED,
+                format!("too slow to read; reconnect with since={}", event.seq - 1),
+            )),
+        }
+    }
+
+    /// Settings and the reader's own role decide visibility; both can change mid-stream.
+    fn follow(&mut self, event: &LogEvent) -> Result<(), End> {
+        match event.kind.as_str() {
+            "settings.updated" => {
+                if let Ok(s) = serde_json::from_str::<Settings>(&event.data) {
+                    self.settings = s;
+                    self.rescope();
+                }
+            }
+            "user.upserted" => {
+                if let Ok(u) = serde_json::from_str::<User>(&event.data)
+                    && u.id == self.user.id
+                {
+                    if !u.active {
+                        return Err(End::Closed(
+                            CLOSE_SIGNED_OUT,
+                            "your account was removed".into(),
+                        ));
+                    }
+                    self.user.role = u.role;
+                    self.rescope();
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn rescope(&mut self) {
+        self.scope = visibility::scope_for(&self.user.id, self.user.role, &self.settings);
+    }
+}

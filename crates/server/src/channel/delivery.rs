@@ -1,0 +1,252 @@
+//! Outbound delivery: each pending outgoing message is posted to the provider's
+//! `<outbound_url>/message` (bearer token, HMAC signature), one request per part (text, then
+//! each attachment as a signed link), from the durable queue. A 2xx `{"mId"}` marks it `sent`;
+//! anything else is retried with backoff, then the message is marked `failed` with the
+//! provider's words.
+
+use std::time::Duration;
+
+use messenger_protocol::custom_channel::{
+    ChannelAttachment, ChannelAttachmentKind, ChannelMessage, OutboundAccepted, OutboundMessage,
+    ProviderError,
+};
+use messenger_protocol::{AttachmentKind, Delivery, Message, MessageId};
+use serde::{Deserialize, Serialize};
+
+use super::url_guard;
+use crate::app::AppState;
+use crate::domain::persist;
+use crate::error::AppResult;
+use crate::files::signed_link::body_signature;
+use crate::jobs::Outcome;
+use crate::store::{ChannelRecord, JobRecord};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    message_id: MessageId,
+    /// Parts already accepted by the provider.
+    #[serde(default)]
+    next_part: usize,
+    #[serde(default)]
+    first_m_id: Option<String>,
+}
+
+/// The requests one message becomes.
+fn parts(state: &AppState, message: &Message) -> Vec<ChannelMessage> {
+    let mut out = Vec::new();
+    if !message.text.is_empty() {
+        out.push(ChannelMessage::Text {
+            text: message.text.clone(),
+        });
+    }
+    for a in &message.attachments {
+        let Some(file_id) = &a.file_id else { continue };
+        let kind = match a.kind {
+            AttachmentKind::Image => ChannelAttachmentKind::Image,
+            AttachmentKind::Video => ChannelAttachmentKind::Video,
+            AttachmentKind::Audio | AttachmentKind::Voice => ChannelAttachmentKind::Audio,
+            AttachmentKind::File => ChannelAttachmentKind::File,
+        };
+        out.push(ChannelMessage::Attachment {
+            attachment: ChannelAttachment {
+                kind,
+                url: state.signed_file_url(file_id),
+                file_name: Some(a.name.clone()),
+                voice: (a.kind == AttachmentKind::Voice).then_some(true),
+            },
+        });
+    }
+    out
+}
+
+/// Posts one part; `Ok(mId)` or the reason it was not accepted.
+async fn post(
+    channel: &ChannelRecord,
+    outbound_url: &str,
+    body: &OutboundMessage,
+    timeout: Duration,
+) -> Result<Option<String>, String> {
+    let url = format!("{outbound_url}/message");
+    let cleared = url_guard::clear(&url, channel.allow_private_network)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = url_guard::pinned_client(&cleared, timeout).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+    let res = client
+        .post(cleared.url.clone())
+        .bearer_auth(&channel.api_token)
+        .header("content-type", "application/json")
+        .header(
+            "x-messenger-signature",
+            body_signature(&channel.signing_secret, &json),
+        )
+        .body(json)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                format!("{url} did not answer within {} s", timeout.as_secs())
+            } else {
+                format!("cannot reach {url}: {e}")
+            }
+        })?;
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    if status.is_success() {
+        return Ok(serde_json::from_str::<OutboundAccepted>(&text)
+            .ok()
+            .map(|a| a.m_id));
+    }
+    Err(match serde_json::from_str::<ProviderError>(&text) {
+        Ok(e) => e.error.message,
+        Err(_) => format!("the provider answered HTTP {}", status.as_u16()),
+    })
+}
+
+pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
+    match attempt(state, job).await {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Retry {
+            error: e.message,
+            payload: None,
+        },
+    }
+}
+
+async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
+    let mut payload: Payload = match serde_json::from_str(&job.payload) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(job = job.id, error = %e, "unreadable delivery job; dropping it");
+            finish(state, job.id).await?;
+            return Ok(Outcome::Done);
+        }
+    };
+    let message_id = payload.message_id.clone();
+    let loaded = state
+        .store
+        .read(move |tx| {
+            let Some(message) = tx.message(&message_id)? else {
+                return Ok(None);
+            };
+            let channel = match &message.channel_id {
+                Some(id) => tx.channel(id)?,
+                None => None,
+            };
+            let external = match &message.channel_id {
+                Some(ch) => tx.contact_external_id(&message.contact_id, ch)?,
+                None => None,
+            };
+            Ok(Some((message, channel, external)))
+        })
+        .await?;
+    let Some((message, channel, external)) = loaded else {
+        finish(state, job.id).await?;
+        return Ok(Outcome::Done);
+    };
+    if message.delivery != Delivery::Pending {
+        finish(state, job.id).await?;
+        return Ok(Outcome::Done);
+    }
+    let (Some(channel), Some(contact_external)) = (channel, external) else {
+        give_up(
+            state,
+            job,
+            "The contact cannot be reached on this channel any more.",
+        )
+        .await?;
+        return Ok(Outcome::Done);
+    };
+    let Some(outbound_url) = channel.outbound_url.clone() else {
+        give_up(
+            state,
+            job,
+            &format!("The channel {} has no outbound URL.", channel.name),
+        )
+        .await?;
+        return Ok(Outcome::Done);
+    };
+    let parts = parts(state, &message);
+    for (i, part) in parts.into_iter().enumerate().skip(payload.next_part) {
+        let body = OutboundMessage {
+            channel_id: channel.id.to_string(),
+            contact_id: contact_external.clone(),
+            message: part,
+        };
+        match post(
+            &channel,
+            &outbound_url,
+            &body,
+            state.config.outbound_timeout,
+        )
+        .await
+        {
+            Ok(m_id) => {
+                if payload.first_m_id.is_none() {
+                    payload.first_m_id = m_id;
+                }
+                payload.next_part = i + 1;
+            }
+            Err(error) => {
+                return Ok(Outcome::Retry {
+                    error,
+                    payload: serde_json::to_string(&payload).ok(),
+                });
+            }
+        }
+    }
+    let (job_id, now) = (job.id, state.clock.now());
+    state
+        .store
+        .write(move |tx| {
+            let Some(mut message) = tx.message(&payload.message_id)? else {
+                tx.finish_job(job_id)?;
+                return Ok(());
+            };
+            if let Some(m_id) = &payload.first_m_id {
+                tx.set_message_external_id(&message.id, m_id)?;
+            }
+            // A receipt may have moved it further already.
+            if message.delivery == Delivery::Pending {
+                message.delivery = Delivery::Sent;
+                message.error = None;
+                let assignee = persist::assignee_of(tx, &message.contact_id)?;
+                persist::save_message(tx, &message, assignee.as_ref(), now)?;
+            }
+            tx.finish_job(job_id)?;
+            Ok(())
+        })
+        .await?;
+    Ok(Outcome::Done)
+}
+
+async fn finish(state: &AppState, id: i64) -> AppResult<()> {
+    state
+        .store
+        .write(move |tx| tx.finish_job(id).map_err(Into::into))
+        .await
+}
+
+/// Marks the message failed with the reason and removes the job.
+pub async fn give_up(state: &AppState, job: &JobRecord, error: &str) -> AppResult<()> {
+    let message_id = serde_json::from_str::<Payload>(&job.payload)
+        .ok()
+        .map(|p| p.message_id);
+    let (job_id, now, error) = (job.id, state.clock.now(), error.to_owned());
+    state
+        .store
+        .write(move |tx| {
+            if let Some(id) = message_id
+                && let Some(mut message) = tx.message(&id)?
+                && message.delivery == Delivery::Pending
+            {
+                message.delivery = Delivery::Failed;
+                message.error = Some(error);
+                let assignee = persist::assignee_of(tx, &message.contact_id)?;
+                persist::save_message(tx, &message, assignee.as_ref(), now)?;
+            }
+            tx.finish_job(job_id)?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,46 @@
+//! Workspace settings. Changing who agents may see re-announces every contact, so that each
+//! reader's client gains the contacts that became visible and drops the ones that did not.
+
+use messenger_protocol::{EventPayload, Settings, SettingsPatch};
+
+use super::{Ctx, persist};
+use crate::error::{AppError, AppResult};
+use crate::store::{Scope, WriteTx};
+
+pub fn update(tx: &mut dyn WriteTx, ctx: &Ctx, patch: SettingsPatch) -> AppResult<Settings> {
+    if !ctx.me.role.administers() {
+        return Err(AppError::forbidden(
+            "Only owners and managers can change settings.",
+        ));
+    }
+    let before = tx.settings()?;
+    let mut after = before.clone();
+    if let Some(v) = patch.unassign_on_close {
+        after.unassign_on_close = v;
+    }
+    if let Some(v) = patch.closing_note_mode {
+        after.closing_note_mode = v;
+    }
+    if let Some(v) = patch.agent_visibility {
+        after.agent_visibility = v;
+    }
+    if let Some(v) = patch.offline_after_minutes {
+        if !(1..=60).contains(&v) {
+            return Err(AppError::invalid(
+                "offline_after_minutes must be from 1 to 60.",
+            ));
+        }
+        after.offline_after_minutes = v;
+    }
+    if after == before {
+        return Ok(after);
+    }
+    tx.put_settings(&after)?;
+    tx.append_event(&EventPayload::SettingsUpdated(after.clone()), ctx.now, None)?;
+    if after.agent_visibility != before.agent_visibility {
+        for contact in tx.contacts_in_scope(&Scope::All)? {
+            persist::contact_upserted(tx, &contact, ctx.now)?;
+        }
+    }
+    Ok(after)
+}

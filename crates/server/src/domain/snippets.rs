@@ -1,0 +1,211 @@
+//! Snippets: canned responses, and filling in their variables.
+
+use messenger_protocol::{Contact, EventPayload, Removed, Snippet, SnippetId, SnippetInput};
+
+use super::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::store::{UserRecord, WriteTx};
+
+/// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
+/// `{{contact.email}}`, `{{contact.phone}}`, `{{user.name}}` and `{{user.first_name}}`
+/// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
+/// left as written, so a typo shows instead of vanishing.
+pub fn render(text: &str, contact: &Contact, user: &UserRecord) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        match value_of(name, contact, user) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn value_of(name: &str, contact: &Contact, user: &UserRecord) -> Option<String> {
+    Some(match name {
+        "contact.first_name" => contact.first_name.clone(),
+        "contact.last_name" => contact
+            .name
+            .strip_prefix(&contact.first_name)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default(),
+        "contact.name" => contact.name.clone(),
+        "contact.email" => contact.email.clone().unwrap_or_default(),
+        "contact.phone" => contact.phone.clone().unwrap_or_default(),
+        "user.name" => user.name.clone(),
+        "user.first_name" => user
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        _ => return None,
+    })
+}
+
+fn require_admin(ctx: &Ctx) -> AppResult<()> {
+    if ctx.me.role.administers() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only owners and managers can change snippets.",
+        ))
+    }
+}
+
+fn clean_shortcut(s: &str) -> AppResult<String> {
+    let s = s.trim().trim_start_matches('/').to_lowercase();
+    if s.is_empty()
+        || s.len() > 32
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::invalid(
+            "A shortcut has 1 to 32 letters, digits, - or _ (typed after / in the composer).",
+        ));
+    }
+    Ok(s)
+}
+
+fn check_text(name: &str, text: &str) -> AppResult<()> {
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "A snippet's name has 1 to 100 characters.",
+        ));
+    }
+    if text.trim().is_empty() || text.chars().count() > 10_000 {
+        return Err(AppError::invalid(
+            "A snippet's text has 1 to 10000 characters.",
+        ));
+    }
+    Ok(())
+}
+
+pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, input: SnippetInput) -> AppResult<Snippet> {
+    require_admin(ctx)?;
+    let (Some(name), Some(shortcut), Some(text)) = (input.name, input.shortcut, input.text) else {
+        return Err(AppError::invalid(
+            "A snippet needs a name, a shortcut and a text.",
+        ));
+    };
+    check_text(&name, &text)?;
+    let snippet = tx.insert_snippet(name.trim(), &clean_shortcut(&shortcut)?, &text)?;
+    tx.append_event(
+        &EventPayload::SnippetUpserted(snippet.clone()),
+        ctx.now,
+        None,
+    )?;
+    Ok(snippet)
+}
+
+pub fn update(
+    tx: &mut dyn WriteTx,
+    ctx: &Ctx,
+    id: &SnippetId,
+    input: SnippetInput,
+) -> AppResult<Snippet> {
+    require_admin(ctx)?;
+    let mut snippet = tx
+        .snippet(id)?
+        .ok_or_else(|| AppError::not_found(&format!("Snippet {id}")))?;
+    if let Some(name) = input.name {
+        snippet.name = name.trim().to_owned();
+    }
+    if let Some(shortcut) = input.shortcut {
+        snippet.shortcut = clean_shortcut(&shortcut)?;
+    }
+    if let Some(text) = input.text {
+        snippet.text = text;
+    }
+    check_text(&snippet.name, &snippet.text)?;
+    tx.update_snippet(&snippet)?;
+    tx.append_event(
+        &EventPayload::SnippetUpserted(snippet.clone()),
+        ctx.now,
+        None,
+    )?;
+    Ok(snippet)
+}
+
+pub fn delete(tx: &mut dyn WriteTx, ctx: &Ctx, id: &SnippetId) -> AppResult<()> {
+    require_admin(ctx)?;
+    if !tx.delete_snippet(id)? {
+        return Err(AppError::not_found(&format!("Snippet {id}")));
+    }
+    tx.append_event(
+        &EventPayload::SnippetRemoved(Removed { id: id.clone() }),
+        ctx.now,
+        None,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use messenger_protocol::{ContactId, Role, Timestamp, UserId, UserStatus};
+
+    use super::*;
+
+    fn contact() -> Contact {
+        Contact {
+            id: ContactId("1".into()),
+            name: "Maria Lopez Garcia".into(),
+            first_name: "Maria".into(),
+            email: None,
+            phone: Some("+34 600".into()),
+            tags: vec![],
+            assignee_id: None,
+            open_conversation_id: None,
+            last_message_at: None,
+            last_message_preview: None,
+            waiting_since: None,
+            channels: vec![],
+            created_at: Timestamp::EPOCH,
+        }
+    }
+
+    fn user() -> UserRecord {
+        UserRecord {
+            id: UserId("2".into()),
+            name: "Susan Support".into(),
+            email: "s@example.com".into(),
+            role: Role::Agent,
+            status: UserStatus::Online,
+            password_hash: String::new(),
+            active: true,
+            created_at: Timestamp::EPOCH,
+        }
+    }
+
+    #[test]
+    fn fills_known_variables_and_keeps_unknown_ones() {
+        let text = "Hi {{contact.first_name}} ({{ contact.last_name }}), {{user.first_name}} here. \
+                    Email: [{{contact.email}}] {{contact.shoe_size}} {{unclosed";
+        assert_eq!(
+            render(text, &contact(), &user()),
+            "Hi Maria (Lopez Garcia), Susan here. Email: [] {{contact.shoe_size}} {{unclosed"
+        );
+        assert_eq!(
+            render("{{user.name}}/{{contact.name}}", &contact(), &user()),
+            "Susan Support/Maria Lopez Garcia"
+        );
+    }
+
+    #[test]
+    fn shortcuts_are_normalized_and_checked() {
+        assert_eq!(clean_shortcut("/Thanks").unwrap(), "thanks");
+        assert!(clean_shortcut("two words").is_err());
+        assert!(clean_shortcut("").is_err());
+    }
+}

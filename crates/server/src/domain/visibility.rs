@@ -1,0 +1,91 @@
+//! Who may see which contact, and how the event log reads for one reader.
+//!
+//! Owners and managers see every contact. Agents see what the workspace's `agent_visibility`
+//! allows. The log is filtered when it is read, with the settings of that moment: an event
+//! about a contact the reader may not see is withheld, except `contact.upserted`, which reads as
+//! `contact.removed {id}` so that the reader's client drops what it had.
+
+use messenger_protocol::{AgentVisibility, Role, Settings, UserId};
+
+use crate::store::{LogEvent, Scope};
+
+pub fn scope_for(user_id: &UserId, role: Role, settings: &Settings) -> Scope {
+    if role.administers() {
+        return Scope::All;
+    }
+    match settings.agent_visibility {
+        AgentVisibility::All => Scope::All,
+        AgentVisibility::AssignedAndUnassigned => Scope::AssignedToOrUnassigned(user_id.clone()),
+        AgentVisibility::Assigned => Scope::AssignedTo(user_id.clone()),
+    }
+}
+
+pub fn can_see(scope: &Scope, assignee: Option<&UserId>) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::AssignedToOrUnassigned(me) => assignee.is_none_or(|a| a == me),
+        Scope::AssignedTo(me) => assignee == Some(me),
+    }
+}
+
+/// One log event as this reader sees it: its JSON frame, or nothing.
+pub fn event_for_reader(scope: &Scope, event: &LogEvent) -> Option<String> {
+    if event.contact_id.is_none() || can_see(scope, event.assignee_id.as_ref()) {
+        return Some(event.to_json());
+    }
+    match (event.kind.as_str(), &event.contact_id) {
+        ("contact.upserted", Some(contact)) => Some(format!(
+            r#"{{"seq":{},"type":"contact.removed","at":"{}","data":{{"id":"{}"}}}}"#,
+            event.seq, event.at, contact
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use messenger_protocol::{ContactId, Timestamp};
+
+    use super::*;
+
+    fn event(kind: &str, assignee: Option<&str>) -> LogEvent {
+        LogEvent {
+            seq: 5,
+            kind: kind.into(),
+            at: Timestamp::EPOCH,
+            contact_id: Some(ContactId("9".into())),
+            assignee_id: assignee.map(|a| UserId(a.into())),
+            data: Arc::from(r#"{"id":"9"}"#),
+        }
+    }
+
+    #[test]
+    fn admins_see_everything_and_agents_what_the_setting_allows() {
+        let me = UserId("1".into());
+        let mut s = Settings::default();
+        assert_eq!(scope_for(&me, Role::Agent, &s), Scope::All);
+        s.agent_visibility = AgentVisibility::Assigned;
+        assert_eq!(scope_for(&me, Role::Manager, &s), Scope::All);
+        let scope = scope_for(&me, Role::Agent, &s);
+        assert!(can_see(&scope, Some(&me)));
+        assert!(!can_see(&scope, None));
+        s.agent_visibility = AgentVisibility::AssignedAndUnassigned;
+        let scope = scope_for(&me, Role::Agent, &s);
+        assert!(can_see(&scope, None));
+        assert!(!can_see(&scope, Some(&UserId("2".into()))));
+    }
+
+    #[test]
+    fn a_hidden_contact_upsert_reads_as_removed_and_other_events_are_withheld() {
+        let scope = Scope::AssignedTo(UserId("1".into()));
+        let removed = event_for_reader(&scope, &event("contact.upserted", Some("2"))).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&removed).unwrap();
+        assert_eq!(v["type"], "contact.removed");
+        assert_eq!(v["data"]["id"], "9");
+        assert_eq!(v["seq"], 5);
+        assert!(event_for_reader(&scope, &event("message.upserted", Some("2"))).is_none());
+        assert!(event_for_reader(&scope, &event("message.upserted", Some("1"))).is_some());
+    }
+}

@@ -1,0 +1,50 @@
+//! What a file is: from its first bytes when they tell, else from its name.
+
+/// The MIME type of a file from its leading bytes and name.
+pub fn mime_of(head: &[u8], name: &str) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    mime_guess::from_path(name)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+        .to_owned()
+}
+
+/// A file name safe to store and to put in a Content-Disposition header.
+pub fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().to_owned();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_win_over_the_name() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(mime_of(png, "report.pdf"), "image/png");
+        assert_eq!(mime_of(b"OggS\0\x02", "x.bin"), "audio/ogg");
+        assert_eq!(mime_of(b"plain words", "notes.txt"), "text/plain");
+        assert_eq!(mime_of(b"plain words", "noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn names_lose_paths_and_quotes() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\x\\a\"b.txt"), "ab.txt");
+        assert_eq!(clean_name(""), "file");
+        assert_eq!(clean_name(".."), "file");
+    }
+}

@@ -1,0 +1,161 @@
+//! The event log and the job queue in SQLite.
+
+use std::sync::Arc;
+
+use messenger_protocol::{ContactId, EventPayload, Seq, Timestamp, UserId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::convert::{millis, opt_id, opt_typed, timestamp};
+use crate::store::{JobRecord, LogEvent, StoreError};
+
+const FLOOR_KEY: &str = "event_log_floor";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<LogEvent> {
+    Ok(LogEvent {
+        seq: r.get(0)?,
+        kind: r.get(1)?,
+        at: timestamp(r.get(2)?),
+        contact_id: opt_typed::<ContactId>(r.get(3)?),
+        assignee_id: opt_typed::<UserId>(r.get(4)?),
+        data: Arc::from(r.get::<_, String>(5)?),
+    })
+}
+
+pub fn after(conn: &Connection, since: Seq, limit: usize) -> Result<Vec<LogEvent>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, type, at, contact_id, assignee_id, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![since, i64::try_from(limit).unwrap_or(1000)],
+        event_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The highest seq ever allocated (kept by AUTOINCREMENT even when the rows are pruned).
+pub fn last_seq(conn: &Connection) -> Result<Seq, StoreError> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(seq.unwrap_or(0))
+}
+
+pub fn seq_before(conn: &Connection, at: Timestamp) -> Result<Seq, StoreError> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT MAX(seq) FROM events WHERE at < ?1")?
+        .query_row([millis(at)], |r| r.get(0))?;
+    Ok(seq.unwrap_or(0))
+}
+
+pub fn floor(conn: &Connection) -> Result<Seq, StoreError> {
+    Ok(super::workspace::meta(conn, FLOOR_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+pub fn append(
+    conn: &Connection,
+    payload: &EventPayload,
+    at: Timestamp,
+    assignee: Option<&UserId>,
+) -> Result<LogEvent, StoreError> {
+    let data = payload.data_json()?;
+    let contact_id = payload.contact_id().cloned();
+    conn.prepare_cached(
+        "INSERT INTO events (type, at, contact_id, assignee_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        payload.kind(),
+        millis(at),
+        opt_id(contact_id.as_ref()),
+        opt_id(assignee),
+        data
+    ])?;
+    Ok(LogEvent {
+        seq: conn.last_insert_rowid(),
+        kind: payload.kind().to_owned(),
+        at,
+        contact_id,
+        assignee_id: assignee.cloned(),
+        data: Arc::from(data),
+    })
+}
+
+pub fn prune(conn: &Connection, upto: Seq) -> Result<u64, StoreError> {
+    let n = conn
+        .prepare_cached("DELETE FROM events WHERE seq <= ?1")?
+        .execute([upto])?;
+    if upto > floor(conn)? {
+        super::workspace::put_meta(conn, FLOOR_KEY, &upto.to_string())?;
+    }
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
+    Ok(JobRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        payload: r.get(2)?,
+        run_at: timestamp(r.get(3)?),
+        attempts: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+        last_error: r.get(5)?,
+    })
+}
+
+pub fn due_jobs(
+    conn: &Connection,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<JobRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, payload, run_at, attempts, last_error FROM jobs
+         WHERE run_at <= ?1 ORDER BY run_at, id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![millis(now), i64::try_from(limit).unwrap_or(100)],
+        job_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn next_job_time(conn: &Connection) -> Result<Option<Timestamp>, StoreError> {
+    let at: Option<i64> = conn
+        .prepare_cached("SELECT MIN(run_at) FROM jobs")?
+        .query_row([], |r| r.get(0))?;
+    Ok(at.map(timestamp))
+}
+
+pub fn enqueue(
+    conn: &Connection,
+    kind: &str,
+    payload: &str,
+    run_at: Timestamp,
+) -> Result<i64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![kind, payload, millis(run_at)])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn finish(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+pub fn retry(
+    conn: &Connection,
+    id: i64,
+    run_at: Timestamp,
+    error: &str,
+    payload: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE jobs SET run_at = ?2, attempts = attempts + 1, last_error = ?3, payload = COALESCE(?4, payload)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, millis(run_at), error, payload])?;
+    Ok(())
+}
