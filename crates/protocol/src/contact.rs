@@ -70,6 +70,9 @@ pub struct ContactPatch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssigneeUpdate {
+    /// Required: a user id, or `null` to unassign (a missing field is an error, not a silent
+    /// unassign).
+    #[serde(deserialize_with = "Option::deserialize")]
     pub user_id: Option<UserId>,
 }
 

@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub event_retention: Duration,
     /// Ping interval on the event stream; a peer silent for three intervals is dropped.
     pub heartbeat: Duration,
+    /// How long the stream waits for a reader's socket to take one frame before it gives up
+    /// on the reader (who then resumes from the close frame's `since`).
+    pub stream_send_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -50,6 +53,7 @@ impl ServerConfig {
             retry: RetryPolicy::default(),
             event_retention: Duration::from_secs(90 * 24 * 3600),
             heartbeat: Duration::from_secs(20),
+            stream_send_timeout: Duration::from_secs(10),
         }
     }
 

@@ -34,7 +34,8 @@ pub const CLOSE_SERVER_ERROR: u16 = 1011;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 const BACKLOG_PAGE: usize = 1000;
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a close frame may wait for a reader that stopped reading to drain its socket.
+const CLOSE_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +99,7 @@ impl Connection {
                 code: *code,
                 reason: Utf8Bytes::from(reason.clone()),
             };
-            let _ =
-                tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+            let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
         }
         end
     }
@@ -173,8 +173,14 @@ impl Connection {
                     if authenticate_hash(&self.state, self.token_hash.clone()).await.is_err() {
                         return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
                     }
-                    if tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
-                        return End::PeerGone;
+                    let timeout = self.state.config.stream_send_timeout;
+                    match tokio::time::timeout(timeout, sink.send(Message::Ping(Default::default()))).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => return End::PeerGone,
+                        Err(_) => return End::Closed(
+                            CLOSE_LAGGED,
+                            format!("too slow to read; reconnect with since={}", self.last_sent),
+                        ),
                     }
                 }
             }
@@ -211,12 +217,8 @@ impl Connection {
         let Some(json) = visibility::event_for_reader(&self.scope, event) else {
             return Ok(());
         };
-        match tokio::time::timeout(
-            SEND_TIMEOUT,
-            sink.send(Message::Text(Utf8Bytes::from(json))),
-        )
-        .await
-        {
+        let timeout = self.state.config.stream_send_timeout;
+        match tokio::time::timeout(timeout, sink.send(Message::Text(Utf8Bytes::from(json)))).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::PeerGone),
             Err(_) => Err(End::Closed(

@@ -1,29 +1,78 @@
-//! Test harness: a real server on a loopback port with a temporary data directory.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Test harness: a real server on a loopback port with a temporary data directory, a typed
+//! HTTP helper, and a fake provider bridge (the other end of a Custom Channel).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod provider;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use messenger_protocol::{Role, Timestamp};
 use messenger_server::clock::{Clock, ManualClock, SystemClock};
+use messenger_server::jobs::RetryPolicy;
 use messenger_server::{RunningServer, ServerConfig, app, operator};
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{Value, json};
 
 pub struct TestServer {
     pub server: RunningServer,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
     pub clock: Option<Arc<ManualClock>>,
+    /// An owner's token.
+    pub owner: String,
 }
 
 pub fn config(dir: &std::path::Path) -> ServerConfig {
     let mut config = ServerConfig::new(dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
+    // Tests see retries quickly.
+    config.retry = RetryPolicy {
+        base: Duration::from_millis(50),
+        max: Duration::from_millis(400),
+        max_attempts: 3,
+    };
     config
+}
+
+/// A JSON answer: status and body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The body, after checking the status.
+    pub fn ok(self, status: u16) -> Value {
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {}: {}",
+            self.status, self.body
+        );
+        self.body
+    }
+
+    /// The error code, after checking the status and the DESIGN.md shape.
+    pub fn err(self, status: u16, code: &str) -> String {
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
+        let message = self.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!message.is_empty(), "empty message: {}", self.body);
+        message
+    }
 }
 
 impl TestServer {
     pub async fn start() -> Self {
-        Self::start_with_clock(None).await
+        Self::start_with(|_| {}, None).await
     }
 
     /// A server whose clock only moves when the test says so.
@@ -31,28 +80,49 @@ impl TestServer {
         let clock = Arc::new(ManualClock::new(
             Timestamp::parse("2026-11-02T09:00:00Z").unwrap(),
         ));
-        Self::start_with_clock(Some(clock)).await
+        Self::start_with(|_| {}, Some(clock)).await
     }
 
-    async fn start_with_clock(manual: Option<Arc<ManualClock>>) -> Self {
+    pub async fn start_with(
+        tweak: impl FnOnce(&mut ServerConfig),
+        manual: Option<Arc<ManualClock>>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = config(dir.path());
+        let mut config = config(dir.path());
+        tweak(&mut config);
         let store = app::open_store(&config).unwrap();
         let clock: Arc<dyn Clock> = match &manual {
             Some(c) => c.clone(),
             None => Arc::new(SystemClock),
         };
+        operator::add_user(
+            store.as_ref(),
+            clock.as_ref(),
+            "Olivia Owner",
+            "owner@example.com",
+            "owner-password",
+            Role::Owner,
+        )
+        .await
+        .unwrap();
         let server = app::start_with(config, store, clock).await.unwrap();
-        Self {
+        let mut t = Self {
             server,
             dir,
             http: reqwest::Client::new(),
             clock: manual,
-        }
+            owner: String::new(),
+        };
+        t.owner = t.login("owner@example.com", "owner-password").await;
+        t
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.base_url())
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}/api/v1{path}", self.server.addr)
     }
 
     pub async fn add_user(&self, email: &str, password: &str, role: Role) {
@@ -69,12 +139,30 @@ impl TestServer {
         .unwrap();
     }
 
+    /// Adds a user through the API (as the owner) and signs them in; returns (id, token).
+    pub async fn user(&self, name: &str, role: &str) -> (String, String) {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let body = self
+            .call(
+                Method::POST,
+                "/users",
+                &self.owner,
+                Some(
+                    json!({"name": name, "email": email, "password": "password-123", "role": role}),
+                ),
+            )
+            .await
+            .ok(201);
+        let token = self.login(&email, "password-123").await;
+        (body["id"].as_str().unwrap().to_owned(), token)
+    }
+
     /// Signs in and returns the token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let res = self
             .http
             .post(self.url("/auth/login"))
-            .json(&serde_json::json!({"email": email, "password": password}))
+            .json(&json!({"email": email, "password": password}))
             .send()
             .await
             .unwrap();
@@ -87,6 +175,172 @@ impl TestServer {
         let body: Value = res.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
     }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// A Custom Channel (as the owner); returns (id, api_token, signing_secret).
+    pub async fn channel(
+        &self,
+        name: &str,
+        supports_voice: bool,
+        outbound_url: Option<&str>,
+    ) -> Channel {
+        let body = self
+            .post(
+                "/channels",
+                &self.owner,
+                json!({"name": name, "kind": "custom", "supports_voice": supports_voice,
+                       "outbound_url": outbound_url, "allow_private_network": true}),
+            )
+            .await
+            .ok(201);
+        Channel {
+            id: body["id"].as_str().unwrap().to_owned(),
+            token: body["credentials"]["api_token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            secret: body["credentials"]["signing_secret"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
+    /// Posts a webhook as the channel's provider.
+    pub async fn webhook(&self, channel: &Channel, body: Value) -> Answer {
+        let res = self
+            .http
+            .post(self.url("/custom-channel/webhook"))
+            .bearer_auth(&channel.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        Answer {
+            status,
+            body: res.json().await.unwrap_or(Value::Null),
+        }
+    }
+
+    /// A contact writes a text; returns the contact's id in the workspace.
+    pub async fn incoming(
+        &self,
+        channel: &Channel,
+        external: &str,
+        m_id: &str,
+        text: &str,
+    ) -> String {
+        self.webhook(
+            channel,
+            json!({"channelId": channel.id, "contactId": external,
+                   "contact": {"firstName": external, "lastName": "Contact"},
+                   "events": [{"type": "message", "mId": m_id, "timestamp": 1_795_000_000_000i64,
+                               "message": {"type": "text", "text": text}}]}),
+        )
+        .await
+        .ok(200);
+        self.contact_by_external(external).await
+    }
+
+    /// The workspace id of the contact with this channel identity (as the owner sees it).
+    pub async fn contact_by_external(&self, external: &str) -> String {
+        let page = self
+            .get("/contacts?status=any&limit=500", &self.owner)
+            .await
+            .ok(200);
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["channels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|ch| ch["external_id"] == external)
+            })
+            .unwrap_or_else(|| panic!("no contact {external} in {page}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A contact's timeline, oldest first.
+    pub async fn timeline(&self, contact: &str, token: &str) -> Vec<Value> {
+        let page = self
+            .get(&format!("/contacts/{contact}/messages?limit=200"), token)
+            .await
+            .ok(200);
+        let mut items = page["items"].as_array().unwrap().clone();
+        items.reverse();
+        items
+    }
+
+    /// Waits until `check` holds for the contact's timeline (background jobs settle).
+    pub async fn eventually(
+        &self,
+        contact: &str,
+        what: &str,
+        check: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.timeline(contact, &self.owner).await;
+            if check(&t) {
+                return t;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}; timeline: {t:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Channel {
+    pub id: String,
+    pub token: String,
+    pub secret: String,
 }
 
 /// Reads an error answer and checks it has the DESIGN.md shape; returns (status, code, message).
@@ -103,4 +357,9 @@ pub async fn error_of(res: reqwest::Response) -> (u16, String, String) {
         .unwrap_or_else(|| panic!("no error.message in {text}"));
     assert!(!message.is_empty(), "empty error message in {text}");
     (status, code.to_owned(), message.to_owned())
+}
+
+/// A fresh client id (UUID v7, as the agent makes them).
+pub fn client_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
