@@ -2,11 +2,12 @@
 #   make run    set up what is missing, start the server and the desktop app
 #   make test   everything CI runs: lint, unit and integration tests, UI checks, end-to-end
 #   make e2e    only the end-to-end suite, inside a headless desktop session
+#   make bench  benchmarks with release builds (prints figures)
 
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build icons clean-data
+.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data
 
 run:
 	scripts/run
@@ -44,6 +45,9 @@ e2e-build: ui-build
 
 e2e: e2e-build
 	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e -- --test-threads=1
+
+bench: ui-build
+	scripts/bench
 
 icons:
 	scripts/icons

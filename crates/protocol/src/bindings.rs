@@ -35,6 +35,7 @@ pub fn export_protocol(dir: &Path) -> Result<(), ExportError> {
     SendMessageRequest::export_all_to(dir)?;
     NewComment::export_all_to(dir)?;
     NewChannel::export_all_to(dir)?;
+    ChannelPatch::export_all_to(dir)?;
     SettingsPatch::export_all_to(dir)?;
     CategoryInput::export_all_to(dir)?;
     SnippetInput::export_all_to(dir)?;

@@ -60,3 +60,35 @@ pub struct NewChannel {
     #[serde(default)]
     pub allow_private_network: bool,
 }
+
+/// `PATCH /channels/{id}`: the fields present change; `null` clears a URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub supports_voice: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub outbound_url: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub bot_url: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub allow_private_network: Option<bool>,
+}

@@ -47,7 +47,7 @@ pub struct ContactPatch {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "double_option"
+        with = "crate::double_option"
     )]
     #[ts(optional, type = "string | null")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -55,7 +55,7 @@ pub struct ContactPatch {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "double_option"
+        with = "crate::double_option"
     )]
     #[ts(optional, type = "string | null")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -112,25 +112,4 @@ pub enum StatusFilter {
 pub struct ContactPage {
     pub items: Vec<Contact>,
     pub next_cursor: Option<String>,
-}
-
-/// serde for `Option<Option<T>>`: absent → `None`, `null` → `Some(None)`.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer, T: Serialize>(
-        v: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(inner) => inner.serialize(s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
 }

@@ -10,6 +10,7 @@ pub mod comment;
 pub mod contact;
 pub mod conversation;
 pub mod custom_channel;
+mod double_option;
 pub mod error;
 pub mod event;
 pub mod file;
@@ -22,7 +23,7 @@ pub mod user;
 
 pub use actor::{Actor, ActorKind};
 pub use auth::{LoginRequest, LoginResponse};
-pub use channel::{Channel, ChannelCredentials, ChannelKind, NewChannel};
+pub use channel::{Channel, ChannelCredentials, ChannelKind, ChannelPatch, NewChannel};
 pub use comment::{Comment, NewComment};
 pub use contact::{
     AssigneeUpdate, Contact, ContactChannel, ContactPage, ContactPatch, ContactView, MergeRequest,

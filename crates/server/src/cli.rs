@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the v1 API.
     Serve(ServeArgs),
+    /// Serve a seeded demo workspace (users, contacts with history, snippets) with simulated
+    /// contacts writing in through the real webhook every few seconds.
+    Demo(ServeArgs),
     /// Manage users from the command line (works while the server runs).
     #[command(subcommand)]
     User(UserCommand),

@@ -1,11 +1,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use messenger_server::cli::{Cli, Command, ServeArgs, StorageArgs, UserAddArgs, UserCommand};
 use messenger_server::clock::SystemClock;
-use messenger_server::operator;
 use messenger_server::{ServerConfig, app};
+use messenger_server::{demo, operator};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Demo(args) => demo(args).await,
             Command::User(UserCommand::Add(args)) => add_user(args).await,
         }
     });
@@ -54,6 +56,19 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let server = app::start(config).await.map_err(|e| e.to_string())?;
     // One line on stdout for scripts and tests that started us with port 0.
     println!("messenger-server listening on {}", server.base_url());
+    server.run_until_signal().await.map_err(|e| e.to_string())
+}
+
+async fn demo(args: ServeArgs) -> Result<(), String> {
+    let mut config = config_from(args.storage);
+    config.listen = args.listen;
+    config.public_url = args.public_url;
+    let every = (Duration::from_secs(2), Duration::from_secs(6));
+    let server = demo::start(config, every)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("messenger-server listening on {}", server.base_url());
+    print!("{}", demo::sign_in_lines(&server));
     server.run_until_signal().await.map_err(|e| e.to_string())
 }
 

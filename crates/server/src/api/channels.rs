@@ -2,10 +2,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use messenger_protocol::{ApiErrorBody, Channel, NewChannel};
+use messenger_protocol::{ApiErrorBody, Channel, ChannelId, ChannelPatch, NewChannel};
 
 use super::json::ApiJson;
-use super::{read_as, write_as};
+use super::{ApiPath, read_as, write_as};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::channels;
@@ -38,4 +38,22 @@ pub async fn create_channel(
         StatusCode::CREATED,
         ApiJson(channel.to_api(Some(&state.public_base))),
     ))
+}
+
+/// Change a channel (its URLs, voice support, name).
+#[utoipa::path(patch, path = "/channels/{id}", tag = "channels", security(("bearer" = [])), request_body = ChannelPatch,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Channel), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn patch_channel(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<ChannelId>,
+    ApiJson(patch): ApiJson<ChannelPatch>,
+) -> AppResult<ApiJson<Channel>> {
+    let channel = write_as(&state, me, move |tx, ctx| {
+        channels::update(tx, ctx, &id, patch)
+    })
+    .await?;
+    state.channels.insert(channel.clone());
+    Ok(ApiJson(channel.to_api(Some(&state.public_base))))
 }

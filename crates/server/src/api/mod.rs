@@ -79,6 +79,7 @@ pub fn v1() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             categories::delete_category
         ))
         .routes(routes!(channels::list_channels, channels::create_channel))
+        .routes(routes!(channels::patch_channel))
         .routes(routes!(webhook::custom_channel_webhook))
         .routes(routes!(contacts::list_contacts))
         .routes(routes!(contacts::get_contact, contacts::patch_contact))

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use messenger_protocol::{EventPayload, NewChannel};
+use messenger_protocol::{ChannelId, ChannelPatch, EventPayload, NewChannel};
 use rand::RngCore;
 
 use super::Ctx;
@@ -53,6 +53,51 @@ pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, input: NewChannel) -> AppResult<C
         allow_private_network: input.allow_private_network,
         created_at: ctx.now,
     })?;
+    tx.append_event(
+        &EventPayload::ChannelUpserted(public_channel(&channel)),
+        ctx.now,
+        None,
+    )?;
+    Ok(channel)
+}
+
+/// Changes a channel's name, voice support, URLs or network permission (owners and managers).
+pub fn update(
+    tx: &mut dyn WriteTx,
+    ctx: &Ctx,
+    id: &ChannelId,
+    patch: ChannelPatch,
+) -> AppResult<ChannelRecord> {
+    if !ctx.me.role.administers() {
+        return Err(AppError::forbidden(
+            "Only owners and managers can change channels.",
+        ));
+    }
+    let mut channel = tx
+        .channel(id)?
+        .ok_or_else(|| AppError::not_found(&format!("Channel {id}")))?;
+    if let Some(name) = patch.name {
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "A channel's name has 1 to 100 characters.",
+            ));
+        }
+        channel.name = name;
+    }
+    if let Some(v) = patch.supports_voice {
+        channel.supports_voice = v;
+    }
+    if let Some(url) = patch.outbound_url {
+        channel.outbound_url = check_url("outbound_url", url)?;
+    }
+    if let Some(url) = patch.bot_url {
+        channel.bot_url = check_url("bot_url", url)?;
+    }
+    if let Some(v) = patch.allow_private_network {
+        channel.allow_private_network = v;
+    }
+    tx.update_channel(&channel)?;
     tx.append_event(
         &EventPayload::ChannelUpserted(public_channel(&channel)),
         ctx.now,

@@ -137,10 +137,7 @@ pub fn receive_message(
     content: &ChannelMessage,
     now: Timestamp,
 ) -> AppResult<Option<(Message, ContactId)>> {
-    if tx
-        .message_by_external_id(&channel.id, Direction::Incoming, m_id)?
-        .is_some()
-    {
+    if tx.message_exists_by_external_id(&channel.id, Direction::Incoming, m_id)? {
         return Ok(None);
     }
     let (mut contact, _) = find_or_create_contact(tx, channel, external_contact, info, now)?;

@@ -120,6 +120,12 @@ pub trait ReadTx {
         direction: Direction,
         external_id: &str,
     ) -> StoreResult<Option<Message>>;
+    fn message_exists_by_external_id(
+        &mut self,
+        channel: &ChannelId,
+        direction: Direction,
+        external_id: &str,
+    ) -> StoreResult<bool>;
     /// Newest first, older than `before` (a message id) when given.
     fn messages_page(
         &mut self,
@@ -170,6 +176,8 @@ pub trait WriteTx: ReadTx {
     fn put_settings(&mut self, settings: &Settings) -> StoreResult<()>;
     fn put_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
     fn insert_channel(&mut self, channel: &NewChannelRecord) -> StoreResult<ChannelRecord>;
+    /// Writes name, supports_voice, outbound_url, bot_url and allow_private_network.
+    fn update_channel(&mut self, channel: &ChannelRecord) -> StoreResult<()>;
     fn insert_category(
         &mut self,
         name: &str,

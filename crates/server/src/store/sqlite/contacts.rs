@@ -45,6 +45,21 @@ fn with_channels(
     if contacts.is_empty() {
         return Ok(contacts);
     }
+    if let [one] = contacts.as_mut_slice() {
+        // The common case (one contact): a plain indexed lookup.
+        let id = id_param(one.id.as_str()).unwrap_or(0);
+        let mut stmt = conn.prepare_cached(
+            "SELECT channel_id, external_id FROM contact_channels WHERE contact_id = ?1 ORDER BY channel_id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(ContactChannel {
+                channel_id: ChannelId(id_text(r.get(0)?)),
+                external_id: r.get(1)?,
+            })
+        })?;
+        one.channels = rows.collect::<Result<_, _>>()?;
+        return Ok(contacts);
+    }
     let ids: Vec<i64> = contacts
         .iter()
         .filter_map(|c| id_param(c.id.as_str()))
@@ -97,16 +112,17 @@ pub fn by_identity(
     let Some(channel) = id_param(channel.as_str()) else {
         return Ok(None);
     };
-    let id: Option<i64> = conn
-        .prepare_cached(
-            "SELECT contact_id FROM contact_channels WHERE channel_id = ?1 AND external_id = ?2",
-        )?
-        .query_row(params![channel, external_id], |r| r.get(0))
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE id =
+                 (SELECT contact_id FROM contact_channels WHERE channel_id = ?1 AND external_id = ?2)"
+        ))?
+        .query_row(params![channel, external_id], row)
         .optional()?;
-    match id {
-        Some(id) => by_id(conn, &ContactId(id_text(id))),
-        None => Ok(None),
-    }
+    Ok(match found {
+        Some(c) => with_channels(conn, vec![c])?.pop(),
+        None => None,
+    })
 }
 
 pub fn external_id(

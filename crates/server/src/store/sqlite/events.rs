@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use messenger_protocol::{ContactId, EventPayload, Seq, Timestamp, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
 use super::convert::{millis, opt_id, opt_typed, timestamp};
 use crate::store::{JobRecord, LogEvent, StoreError};
@@ -32,12 +32,11 @@ pub fn after(conn: &Connection, since: Seq, limit: usize) -> Result<Vec<LogEvent
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The highest seq ever allocated (kept by AUTOINCREMENT even when the rows are pruned).
+/// The newest seq (pruning never removes the newest event, so this is the highest ever).
 pub fn last_seq(conn: &Connection) -> Result<Seq, StoreError> {
     let seq: Option<i64> = conn
-        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
+        .prepare_cached("SELECT MAX(seq) FROM events")?
+        .query_row([], |r| r.get(0))?;
     Ok(seq.unwrap_or(0))
 }
 
@@ -83,6 +82,11 @@ pub fn append(
 }
 
 pub fn prune(conn: &Connection, upto: Seq) -> Result<u64, StoreError> {
+    // The newest event stays: its seq is where the next one counts from.
+    let upto = upto.min(last_seq(conn)? - 1);
+    if upto <= 0 {
+        return Ok(0);
+    }
     let n = conn
         .prepare_cached("DELETE FROM events WHERE seq <= ?1")?
         .execute([upto])?;

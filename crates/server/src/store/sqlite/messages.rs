@@ -147,8 +147,42 @@ pub fn insert(conn: &Connection, m: &NewMessage) -> Result<Message, StoreError> 
         }
         Err(e) => return Err(e.into()),
     }
-    let id = MessageId(id_text(conn.last_insert_rowid()));
-    by_id(conn, &id)?.ok_or_else(|| StoreError::Backend("inserted message vanished".into()))
+    Ok(Message {
+        id: MessageId(id_text(conn.last_insert_rowid())),
+        client_id: m.client_id.clone(),
+        contact_id: m.contact_id.clone(),
+        conversation_id: m.conversation_id.clone(),
+        channel_id: m.channel_id.clone(),
+        direction: m.direction,
+        sender: m.sender.clone(),
+        text: m.text.clone(),
+        attachments: m.attachments.clone(),
+        delivery: m.delivery,
+        error: None,
+        activity: m.activity.clone(),
+        created_at: m.created_at,
+    })
+}
+
+pub fn exists_by_external_id(
+    conn: &Connection,
+    channel: &ChannelId,
+    direction: Direction,
+    external_id: &str,
+) -> Result<bool, StoreError> {
+    let Some(channel) = id_param(channel.as_str()) else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM messages WHERE channel_id = ?1 AND direction = ?2 AND external_id = ?3",
+        )?
+        .query_row(
+            params![channel, direction.as_str(), external_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 pub fn update(conn: &Connection, m: &Message) -> Result<(), StoreError> {

@@ -124,6 +124,14 @@ impl ReadTx for SqliteTx<'_> {
     ) -> StoreResult<Option<Message>> {
         messages::by_external_id(self.conn, channel, direction, external_id)
     }
+    fn message_exists_by_external_id(
+        &mut self,
+        channel: &ChannelId,
+        direction: Direction,
+        external_id: &str,
+    ) -> StoreResult<bool> {
+        messages::exists_by_external_id(self.conn, channel, direction, external_id)
+    }
     fn messages_page(
         &mut self,
         contact: &ContactId,
@@ -203,6 +211,9 @@ impl WriteTx for SqliteTx<'_> {
     }
     fn put_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
         workspace::put_meta(self.conn, key, value)
+    }
+    fn update_channel(&mut self, channel: &ChannelRecord) -> StoreResult<()> {
+        workspace::update_channel(self.conn, channel)
     }
     fn insert_channel(&mut self, channel: &NewChannelRecord) -> StoreResult<ChannelRecord> {
         workspace::insert_channel(self.conn, channel)

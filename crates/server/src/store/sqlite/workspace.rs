@@ -118,6 +118,23 @@ pub fn insert_channel(
     channel(conn, &id)?.ok_or_else(|| StoreError::Backend("inserted channel vanished".into()))
 }
 
+pub fn update_channel(conn: &Connection, c: &ChannelRecord) -> Result<(), StoreError> {
+    let id = id_required(c.id.as_str(), "Channel")?;
+    conn.prepare_cached(
+        "UPDATE channels SET name = ?2, supports_voice = ?3, outbound_url = ?4, bot_url = ?5,
+             allow_private_network = ?6 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        c.name,
+        c.supports_voice,
+        c.outbound_url,
+        c.bot_url,
+        c.allow_private_network
+    ])?;
+    Ok(())
+}
+
 fn category_row(r: &Row<'_>) -> rusqlite::Result<ClosingNoteCategory> {
     Ok(ClosingNoteCategory {
         id: CategoryId(id_text(r.get(0)?)),

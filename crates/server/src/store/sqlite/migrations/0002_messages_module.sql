@@ -136,12 +136,13 @@ CREATE TABLE closing_note_categories (
     description TEXT NOT NULL
 ) STRICT;
 
--- The event log. `seq` comes from AUTOINCREMENT: never reused (also after pruning), rolled
--- back with a refused write (no gaps), and, with the single writer, in commit order. `contact_id` and
+-- The event log. `seq` is the rowid: max + 1 at each append, so with the single writer it grows
+-- by one in commit order, and a refused (rolled back) write leaves no gap. Pruning always keeps
+-- the newest event, so a seq is never handed out twice. `contact_id` and
 -- `assignee_id` (the contact's assignee when the event was written) let readers filter by
 -- visibility without decoding `data`.
 CREATE TABLE events (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq         INTEGER PRIMARY KEY,
     type        TEXT    NOT NULL,
     at          INTEGER NOT NULL,
     contact_id  INTEGER,

@@ -1,0 +1,41 @@
+//! `make bench`: the performance figures of IS-Messenger, measured on this machine with release
+//! builds, real processes and real files. Each scenario prints its figures and the target.
+
+mod report;
+mod sqlite_baseline;
+mod webhooks;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "messenger-bench", about = "IS-Messenger benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Option<Scenario>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum Scenario {
+    /// Inbound webhook messages/s with durability on, 64 concurrent senders, next to raw SQLite.
+    Webhooks,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let all = [Scenario::Webhooks];
+    let chosen: Vec<Scenario> = cli
+        .scenario
+        .map(|s| vec![s])
+        .unwrap_or_else(|| all.to_vec());
+    let mut report = report::Report::default();
+    for s in chosen {
+        match s {
+            Scenario::Webhooks => runtime.block_on(webhooks::run(&mut report))?,
+        }
+    }
+    report.print();
+    Ok(())
+}
