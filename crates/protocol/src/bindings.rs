@@ -45,6 +45,11 @@ pub fn export_protocol(dir: &Path) -> Result<(), ExportError> {
     NewUserRequest::export_all_to(dir)?;
     UserPatch::export_all_to(dir)?;
     StatusUpdate::export_all_to(dir)?;
+    ConversationReport::export_all_to(dir)?;
+    Workflow::export_all_to(dir)?;
+    WorkflowInput::export_all_to(dir)?;
+    IntegrationWebhook::export_all_to(dir)?;
+    NewIntegrationWebhook::export_all_to(dir)?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::actor::Actor;
 use crate::ids::{ClientId, CommentId, ContactId, UserId};
 use crate::timestamp::Timestamp;
 
@@ -12,7 +13,10 @@ pub struct Comment {
     pub id: CommentId,
     pub client_id: Option<ClientId>,
     pub contact_id: ContactId,
-    pub author_id: UserId,
+    /// The user who wrote it; `null` for a workflow's comment (see `author`).
+    pub author_id: Option<UserId>,
+    /// Who wrote it: a user, or a workflow (kind `automation`, with its name).
+    pub author: Actor,
     pub text: String,
     /// Users @mentioned in the text.
     pub mentions: Vec<UserId>,

@@ -15,11 +15,14 @@ pub mod error;
 pub mod event;
 pub mod file;
 pub mod ids;
+pub mod integration;
 pub mod message;
+pub mod report;
 pub mod settings;
 pub mod snippet;
 pub mod timestamp;
 pub mod user;
+pub mod workflow;
 
 pub use actor::{Actor, ActorKind};
 pub use auth::{LoginRequest, LoginResponse};
@@ -34,16 +37,24 @@ pub use error::{ApiErrorBody, ErrorCode, ErrorDetail};
 pub use event::{Event, EventPayload, Removed, Seq, Snapshot, SyncPage};
 pub use file::FileInfo;
 pub use ids::*;
+pub use integration::{
+    IntegrationDelivery, IntegrationEvent, IntegrationWebhook, NewIntegrationWebhook,
+};
 pub use message::{
     Activity, ActivityKind, Attachment, AttachmentKind, AttachmentStatus, Delivery, Direction,
     Message, MessagePage, SendMessageRequest, VoiceNote,
 };
+pub use report::{ConversationReport, DayFigures, DurationStats, ReportFigures, UserFigures};
 pub use settings::{
     AgentVisibility, CategoryInput, ClosingNoteCategory, ClosingNoteMode, Settings, SettingsPatch,
 };
 pub use snippet::{RenderSnippetRequest, RenderedSnippet, Snippet, SnippetInput};
 pub use timestamp::Timestamp;
 pub use user::{NewUserRequest, Role, StatusUpdate, User, UserPatch, UserStatus};
+pub use workflow::{
+    AssignStrategy, AssignTarget, AssignmentCondition, Conditions, Step, Trigger, Workflow,
+    WorkflowInput,
+};
 
 /// Prefix of every v1 route.
 pub const API_PREFIX: &str = "/api/v1";

@@ -156,6 +156,8 @@ pub enum ActivityKind {
     Assigned,
     Unassigned,
     ContactMerged,
+    /// A workflow's assign step found nobody who fits; the text says why.
+    AssignmentSkipped,
 }
 
 /// The structured form of an activity entry; `Message::text` carries the same as a sentence.

@@ -34,6 +34,8 @@ pub struct AppState {
     pub links: LinkSigner,
     /// How providers reach this server (`--public-url`, else the bound address).
     pub public_base: Arc<str>,
+    pub presence: Arc<crate::presence::Presence>,
+    pub reports: Arc<crate::reports::ReportIndex>,
 }
 
 impl AppState {
@@ -210,7 +212,10 @@ pub async fn start_with(
     for c in store.read(|tx| Ok(tx.channels()?)).await? {
         channels.insert(c);
     }
+    let reports = Arc::new(crate::reports::ReportIndex::load(store.as_ref()).await?);
     let state = AppState {
+        presence: Arc::new(crate::presence::Presence::new(clock.now())),
+        reports,
         public_base: Arc::from(config.public_base(addr)),
         store,
         config: Arc::new(config),
@@ -232,10 +237,14 @@ pub async fn start_with(
             })
             .await
     });
-    let background = vec![
-        crate::jobs::spawn(state.clone()),
+    let mut background = vec![
         spawn_log_pruning(state.clone()),
+        crate::presence::spawn_sweeper(state.clone()),
+        crate::reports::spawn_follower(state.clone()),
     ];
+    if state.config.run_jobs {
+        background.push(crate::jobs::spawn(state.clone()));
+    }
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,

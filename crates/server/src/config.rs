@@ -26,6 +26,10 @@ pub struct ServerConfig {
     pub outbound_timeout: Duration,
     /// Time limit of fetching one attachment.
     pub fetch_timeout: Duration,
+    /// Time limit of a channel's bot answering one message.
+    pub bot_timeout: Duration,
+    /// Run background jobs (tests that drive jobs by hand turn this off).
+    pub run_jobs: bool,
     /// Retries of background jobs (delivery, fetches).
     pub retry: RetryPolicy,
     /// Events older than this are pruned; a client further behind re-bootstraps (410).
@@ -50,6 +54,8 @@ impl ServerConfig {
             file_link_ttl: Duration::from_secs(24 * 3600),
             outbound_timeout: Duration::from_secs(15),
             fetch_timeout: Duration::from_secs(30),
+            bot_timeout: Duration::from_secs(10),
+            run_jobs: true,
             retry: RetryPolicy::default(),
             event_retention: Duration::from_secs(90 * 24 * 3600),
             heartbeat: Duration::from_secs(20),

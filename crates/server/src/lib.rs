@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod automation;
 pub mod channel;
 pub mod cli;
 pub mod clock;
@@ -19,6 +20,8 @@ pub mod error;
 pub mod files;
 pub mod jobs;
 pub mod operator;
+pub mod presence;
+pub mod reports;
 pub mod store;
 
 pub use app::{AppState, RunningServer, start, start_with};

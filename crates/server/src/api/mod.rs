@@ -8,15 +8,18 @@ mod contacts;
 mod conversations;
 mod extract;
 mod files;
+mod integrations;
 pub mod json;
 mod me;
 mod messages;
+mod reports;
 mod settings;
 mod snippets;
 mod stream;
 mod sync;
 mod users;
 mod webhook;
+mod workflows;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -100,6 +103,20 @@ pub fn v1() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sync::sync))
         .routes(routes!(sync::snapshot))
         .routes(routes!(stream::stream))
+        .routes(routes!(
+            workflows::list_workflows,
+            workflows::create_workflow
+        ))
+        .routes(routes!(
+            workflows::replace_workflow,
+            workflows::delete_workflow
+        ))
+        .routes(routes!(reports::conversation_report))
+        .routes(routes!(
+            integrations::list_webhooks,
+            integrations::create_webhook
+        ))
+        .routes(routes!(integrations::delete_webhook))
         .split_for_parts()
 }
 

@@ -77,7 +77,7 @@ pub async fn render_snippet(
             .snippet(&id)?
             .ok_or_else(|| AppError::not_found(&format!("Snippet {id}")))?;
         let contact = contacts::visible(tx, ctx, &req.contact_id)?;
-        Ok(snippets::render(&snippet.text, &contact, &ctx.me))
+        Ok(snippets::render(&snippet.text, &contact, &ctx.me.name))
     })
     .await?;
     Ok(ApiJson(RenderedSnippet { text }))

@@ -24,6 +24,7 @@ use crate::auth::CurrentUser;
 use crate::auth::current_user::authenticate_hash;
 use crate::domain::visibility;
 use crate::error::AppResult;
+use crate::presence;
 use crate::store::{Committed, LogEvent, Scope, UserRecord};
 
 /// Close codes (4000–4999 are the application's).
@@ -59,6 +60,10 @@ pub async fn stream(
     read_as(&state, me.clone(), move |tx, _| check_cursor(tx, since)).await?;
     Ok(ws.on_upgrade(move |socket| async move {
         let user_id = me.user.id.clone();
+        if let Err(e) = presence::connected(&state, &user_id).await {
+            tracing::warn!(error = %e, "cannot record the user as present");
+        }
+        let presence_state = state.clone();
         let mut conn = Connection {
             state,
             user: me.user,
@@ -68,6 +73,7 @@ pub async fn stream(
             last_sent: since,
         };
         let reason = conn.run(socket).await;
+        presence::disconnected(&presence_state, &user_id);
         tracing::debug!(user = %user_id, ?reason, "stream closed");
     }))
 }

@@ -10,12 +10,12 @@ use messenger_protocol::custom_channel::{
     ChannelAttachment, ChannelAttachmentKind, ChannelMessage, OutboundAccepted, OutboundMessage,
     ProviderError,
 };
-use messenger_protocol::{AttachmentKind, Delivery, Message, MessageId};
+use messenger_protocol::{AttachmentKind, Delivery, IntegrationEvent, Message, MessageId};
 use serde::{Deserialize, Serialize};
 
 use super::url_guard;
 use crate::app::AppState;
-use crate::domain::persist;
+use crate::domain::{integrations, persist};
 use crate::error::AppResult;
 use crate::files::signed_link::body_signature;
 use crate::jobs::Outcome;
@@ -212,6 +212,7 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
                 message.error = None;
                 let assignee = persist::assignee_of(tx, &message.contact_id)?;
                 persist::save_message(tx, &message, assignee.as_ref(), now)?;
+                integrations::emit(tx, IntegrationEvent::MessageSent, &message, now)?;
             }
             tx.finish_job(job_id)?;
             Ok(())

@@ -2,6 +2,7 @@
 //! provider, attachment fetches, and the guard that keeps server-side requests off private
 //! networks.
 
+pub mod bot;
 pub mod delivery;
 pub mod fetch;
 pub mod url_guard;

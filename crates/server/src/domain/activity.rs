@@ -53,6 +53,9 @@ fn sentence(
             format!("Assigned to {assignee} by {who}")
         }
         ActivityKind::Unassigned => format!("Unassigned by {who}"),
+        ActivityKind::AssignmentSkipped => {
+            format!("{who} could not assign: {}", extra.unwrap_or("nobody fits"))
+        }
         ActivityKind::ContactMerged => {
             format!(
                 "{} was merged into this contact by {who}",

@@ -1,9 +1,11 @@
 //! Assignment lives on the contact: manual assign and unassign, and the rule that replying to
 //! an unassigned contact assigns it to the replier.
 
-use messenger_protocol::{ActivityKind, Actor, Contact, ErrorCode, Timestamp, UserId};
+use messenger_protocol::{
+    ActivityKind, Actor, Contact, ErrorCode, IntegrationEvent, Timestamp, Trigger, UserId,
+};
 
-use super::{activity, persist};
+use super::{activity, integrations, persist, workflows};
 use crate::error::{AppError, AppResult};
 use crate::store::{UserRecord, WriteTx};
 
@@ -52,5 +54,17 @@ pub fn set_assignee(
         None => activity::of(ActivityKind::Unassigned, by),
     };
     activity::record(tx, contact, contact.open_conversation_id.clone(), entry, at)?;
+    let data = serde_json::json!({"contact": contact, "assignee_id": assignee, "by": by});
+    integrations::emit(tx, IntegrationEvent::ContactAssigneeUpdated, &data, at)?;
+    if assignee.is_some() {
+        let fired = workflows::Fired {
+            trigger: Trigger::ContactAssigned,
+            contact,
+            channel_id: contact.channels.last().map(|c| &c.channel_id),
+            text: None,
+            by,
+        };
+        workflows::fire(tx, fired, at)?;
+    }
     Ok(true)
 }

@@ -1,6 +1,6 @@
 //! Internal comments: notes for the team on a contact, never sent to the contact.
 
-use messenger_protocol::{Comment, ContactId, NewComment};
+use messenger_protocol::{Actor, Comment, Contact, ContactId, NewComment, Timestamp};
 
 use super::{Ctx, contacts, persist};
 use crate::error::{AppError, AppResult};
@@ -41,7 +41,7 @@ pub fn add(
     }
     let comment = tx.insert_comment(&NewCommentRecord {
         contact_id: contact.id.clone(),
-        author_id: ctx.me.id.clone(),
+        author: ctx.actor(),
         client_id: req.client_id,
         text,
         mentions,
@@ -49,4 +49,24 @@ pub fn add(
     })?;
     persist::comment_added(tx, &comment, contact.assignee_id.as_ref())?;
     Ok((comment, true))
+}
+
+/// A comment by a workflow (or another non-user actor).
+pub fn add_as(
+    tx: &mut dyn WriteTx,
+    by: &Actor,
+    contact: &Contact,
+    text: &str,
+    now: Timestamp,
+) -> AppResult<Comment> {
+    let comment = tx.insert_comment(&NewCommentRecord {
+        contact_id: contact.id.clone(),
+        author: by.clone(),
+        client_id: None,
+        text: text.trim().chars().take(MAX_CHARS).collect(),
+        mentions: Vec::new(),
+        created_at: now,
+    })?;
+    persist::comment_added(tx, &comment, contact.assignee_id.as_ref())?;
+    Ok(comment)
 }

@@ -4,10 +4,10 @@
 use messenger_protocol::{
     ActivityKind, Actor, ActorKind, ChannelId, CloseConversationRequest, ClosingNote,
     ClosingNoteMode, Contact, Conversation, ConversationId, ConversationStatus, ErrorCode,
-    Settings, Timestamp,
+    IntegrationEvent, Settings, Timestamp, Trigger, UserId,
 };
 
-use super::{activity, assignment, persist};
+use super::{activity, assignment, integrations, persist, reporting, workflows};
 use crate::error::{AppError, AppResult};
 use crate::store::{NewConversation, StoreError, WriteTx};
 
@@ -52,6 +52,16 @@ pub fn open(
         activity::of(ActivityKind::ConversationOpened, &by),
         at,
     )?;
+    reporting::opened(tx, &conversation, contact.assignee_id.as_ref())?;
+    integrations::emit(tx, IntegrationEvent::ConversationOpened, &conversation, at)?;
+    let fired = workflows::Fired {
+        trigger: Trigger::ConversationOpened,
+        contact,
+        channel_id: conversation.channel_id.as_ref(),
+        text: None,
+        by: &by,
+    };
+    workflows::fire(tx, fired, at)?;
     Ok(conversation)
 }
 
@@ -156,6 +166,27 @@ pub fn close(
     let mut entry = activity::of(ActivityKind::ConversationClosed, &by);
     entry.closing_note = note;
     activity::record(tx, &contact, Some(conversation.id.clone()), entry, at)?;
+    let resolver = contact
+        .assignee_id
+        .clone()
+        .or_else(|| by.user_id().map(UserId::from));
+    reporting::closed(tx, &conversation.id, resolver.as_ref(), at)?;
+    let metrics = serde_json::json!({
+        "conversation": conversation,
+        "metrics": {
+            "first_response_time_s": conversation.first_response_at.map(|t| t.seconds_since(conversation.opened_at)),
+            "resolution_time_s": at.seconds_since(conversation.opened_at),
+        },
+    });
+    integrations::emit(tx, IntegrationEvent::ConversationClosed, &metrics, at)?;
+    let fired = workflows::Fired {
+        trigger: Trigger::ConversationClosed,
+        contact: &contact,
+        channel_id: conversation.channel_id.as_ref(),
+        text: None,
+        by: &by,
+    };
+    workflows::fire(tx, fired, at)?;
     if settings.unassign_on_close && contact.assignee_id.is_some() {
         let system = Actor::of(ActorKind::System);
         assignment::set_assignee(tx, &mut contact, None, &system, at)?;

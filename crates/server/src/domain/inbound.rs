@@ -7,15 +7,17 @@ use messenger_protocol::custom_channel::{
 };
 use messenger_protocol::{
     Actor, ActorKind, Attachment, AttachmentKind, AttachmentStatus, Contact, ContactId, Delivery,
-    Direction, Message, Timestamp,
+    Direction, IntegrationEvent, Message, Timestamp, Trigger,
 };
 
-use super::{contacts, conversations, persist};
+use super::{contacts, conversations, integrations, persist, workflows};
 use crate::error::AppResult;
 use crate::store::{ChannelRecord, NewContact, NewMessage, WriteTx};
 
 /// The job kind that fetches an attachment given by URL.
 pub const FETCH_JOB: &str = "fetch_attachment";
+/// The job kind that hands an incoming message to the channel's bot.
+pub const BOT_JOB: &str = "bot_call";
 
 fn display_name(external_id: &str, info: Option<&InboundContact>) -> String {
     let name = info
@@ -205,6 +207,19 @@ pub fn receive_message(
         contact.waiting_since = Some(now);
     }
     persist::save_contact(tx, &contact, now)?;
+    integrations::emit(tx, IntegrationEvent::MessageReceived, &message, now)?;
+    if contact.assignee_id.is_none() && channel.bot_url.is_some() {
+        let payload = serde_json::json!({"channel_id": channel.id, "contact_id": contact.id, "message_id": message.id});
+        tx.enqueue_job(BOT_JOB, &payload.to_string(), now)?;
+    }
+    let fired = workflows::Fired {
+        trigger: Trigger::MessageReceived,
+        contact: &contact,
+        channel_id: Some(&channel.id),
+        text: Some(&message.text),
+        by: &message.sender,
+    };
+    workflows::fire(tx, fired, now)?;
     Ok(Some((message, contact.id)))
 }
 

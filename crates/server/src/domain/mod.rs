@@ -10,13 +10,17 @@ pub mod comments;
 pub mod contacts;
 pub mod conversations;
 pub mod inbound;
+pub mod integrations;
 pub mod merge;
 pub mod outgoing;
 pub mod persist;
+pub mod reporting;
 pub mod settings;
 pub mod snippets;
 pub mod users;
 pub mod visibility;
+pub mod workflow_steps;
+pub mod workflows;
 
 use messenger_protocol::{Settings, Timestamp};
 

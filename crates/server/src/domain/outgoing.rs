@@ -2,11 +2,11 @@
 //! assigning an unassigned contact to the replier, and queued for delivery to the channel.
 
 use messenger_protocol::{
-    Attachment, AttachmentKind, AttachmentStatus, ChannelId, Contact, ContactId, Delivery,
-    Direction, ErrorCode, Message, SendMessageRequest, Timestamp,
+    Actor, Attachment, AttachmentKind, AttachmentStatus, ChannelId, Contact, ContactId, Delivery,
+    Direction, ErrorCode, Message, SendMessageRequest, Timestamp, UserId,
 };
 
-use super::{Ctx, assignment, contacts, conversations, persist};
+use super::{Ctx, assignment, contacts, conversations, persist, reporting};
 use crate::error::{AppError, AppResult};
 use crate::store::{ChannelRecord, NewMessage, WriteTx};
 
@@ -184,20 +184,7 @@ pub fn send(
     if contact.assignee_id.is_none() {
         assignment::set_assignee(tx, &mut contact, Some(&ctx.me.id), &me, now)?;
     }
-    let (delivery, error) = match &channel {
-        Some(c) if c.outbound_url.is_some() => (Delivery::Pending, None),
-        Some(c) => (
-            Delivery::Failed,
-            Some(format!(
-                "The channel {} has no outbound URL, so nothing can be sent on it.",
-                c.name
-            )),
-        ),
-        None => (
-            Delivery::Failed,
-            Some(format!("{} has no channel to reply on.", contact.name)),
-        ),
-    };
+    let (delivery, error) = delivery_for(&contact, channel.as_ref());
     let mut message = persist::add_message(
         tx,
         &NewMessage {
@@ -216,17 +203,8 @@ pub fn send(
         },
         contact.assignee_id.as_ref(),
     )?;
-    if let Some(err) = error {
-        message.error = Some(err);
-        persist::save_message(tx, &message, contact.assignee_id.as_ref(), now)?;
-    } else {
-        tx.enqueue_job(
-            DELIVER_JOB,
-            &serde_json::json!({"message_id": message.id}).to_string(),
-            now,
-        )?;
-    }
-    record_first_response(tx, &contact, now)?;
+    queue_delivery(tx, &mut message, error, contact.assignee_id.as_ref(), now)?;
+    record_first_response(tx, &contact, &ctx.me.id, now)?;
     contacts::touch_last_message(&mut contact, &preview(&text, &attachments), now);
     contact.waiting_since = None;
     persist::save_contact(tx, &contact, now)?;
@@ -237,10 +215,16 @@ pub fn send(
 }
 
 /// The first reply by a user after the conversation opened is its first response.
-fn record_first_response(tx: &mut dyn WriteTx, contact: &Contact, now: Timestamp) -> AppResult<()> {
+fn record_first_response(
+    tx: &mut dyn WriteTx,
+    contact: &Contact,
+    user: &UserId,
+    now: Timestamp,
+) -> AppResult<()> {
     let Some(id) = &contact.open_conversation_id else {
         return Ok(());
     };
+    reporting::first_response(tx, id, user, now)?;
     if let Some(mut conversation) = tx.conversation(id)?
         && conversation.first_response_at.is_none()
     {
@@ -248,4 +232,91 @@ fn record_first_response(tx: &mut dyn WriteTx, contact: &Contact, now: Timestamp
         persist::save_conversation(tx, &conversation, contact.assignee_id.as_ref(), now)?;
     }
     Ok(())
+}
+
+/// Whether a message can go out on the channel, and if not, why.
+fn delivery_for(contact: &Contact, channel: Option<&ChannelRecord>) -> (Delivery, Option<String>) {
+    match channel {
+        Some(c) if c.outbound_url.is_some() => (Delivery::Pending, None),
+        Some(c) => (
+            Delivery::Failed,
+            Some(format!(
+                "The channel {} has no outbound URL, so nothing can be sent on it.",
+                c.name
+            )),
+        ),
+        None => (
+            Delivery::Failed,
+            Some(format!("{} has no channel to reply on.", contact.name)),
+        ),
+    }
+}
+
+/// Queues the message for delivery, or records why it cannot be delivered.
+fn queue_delivery(
+    tx: &mut dyn WriteTx,
+    message: &mut Message,
+    error: Option<String>,
+    assignee: Option<&UserId>,
+    now: Timestamp,
+) -> AppResult<()> {
+    match error {
+        Some(err) => {
+            message.error = Some(err);
+            persist::save_message(tx, message, assignee, now)
+        }
+        None => {
+            tx.enqueue_job(
+                DELIVER_JOB,
+                &serde_json::json!({"message_id": message.id}).to_string(),
+                now,
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// A message sent by a workflow or a bot: it opens a conversation when none is open, but never
+/// assigns the contact and never counts as a first response.
+pub fn send_as(
+    tx: &mut dyn WriteTx,
+    by: &Actor,
+    contact: &mut Contact,
+    text: &str,
+    now: Timestamp,
+) -> AppResult<Message> {
+    let text: String = text.trim().chars().take(MAX_TEXT_CHARS).collect();
+    let channel = reply_channel(tx, contact, None)?;
+    if contact.open_conversation_id.is_none() {
+        conversations::open(
+            tx,
+            contact,
+            channel.as_ref().map(|c| c.id.clone()),
+            by.clone(),
+            now,
+        )?;
+    }
+    let (delivery, error) = delivery_for(contact, channel.as_ref());
+    let mut message = persist::add_message(
+        tx,
+        &NewMessage {
+            contact_id: contact.id.clone(),
+            conversation_id: contact.open_conversation_id.clone(),
+            channel_id: channel.as_ref().map(|c| c.id.clone()),
+            direction: Direction::Outgoing,
+            sender: by.clone(),
+            client_id: None,
+            external_id: None,
+            text: text.clone(),
+            attachments: Vec::new(),
+            delivery,
+            activity: None,
+            created_at: now,
+        },
+        contact.assignee_id.as_ref(),
+    )?;
+    queue_delivery(tx, &mut message, error, contact.assignee_id.as_ref(), now)?;
+    contacts::touch_last_message(contact, &text, now);
+    persist::save_contact(tx, contact, now)?;
+    Ok(message)
 }

@@ -4,13 +4,13 @@ use messenger_protocol::{Contact, EventPayload, Removed, Snippet, SnippetId, Sni
 
 use super::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::store::{UserRecord, WriteTx};
+use crate::store::WriteTx;
 
 /// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
 /// `{{contact.email}}`, `{{contact.phone}}`, `{{user.name}}` and `{{user.first_name}}`
 /// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
 /// left as written, so a typo shows instead of vanishing.
-pub fn render(text: &str, contact: &Contact, user: &UserRecord) -> String {
+pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -21,7 +21,7 @@ pub fn render(text: &str, contact: &Contact, user: &UserRecord) -> String {
             return out;
         };
         let name = after[..end].trim();
-        match value_of(name, contact, user) {
+        match value_of(name, contact, user_name) {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..start + 2 + end + 2]),
         }
@@ -31,7 +31,7 @@ pub fn render(text: &str, contact: &Contact, user: &UserRecord) -> String {
     out
 }
 
-fn value_of(name: &str, contact: &Contact, user: &UserRecord) -> Option<String> {
+fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
     Some(match name {
         "contact.first_name" => contact.first_name.clone(),
         "contact.last_name" => contact
@@ -42,9 +42,8 @@ fn value_of(name: &str, contact: &Contact, user: &UserRecord) -> Option<String> 
         "contact.name" => contact.name.clone(),
         "contact.email" => contact.email.clone().unwrap_or_default(),
         "contact.phone" => contact.phone.clone().unwrap_or_default(),
-        "user.name" => user.name.clone(),
-        "user.first_name" => user
-            .name
+        "user.name" => user_name.to_owned(),
+        "user.first_name" => user_name
             .split_whitespace()
             .next()
             .unwrap_or_default()
@@ -156,6 +155,7 @@ mod tests {
     use messenger_protocol::{ContactId, Role, Timestamp, UserId, UserStatus};
 
     use super::*;
+    use crate::store::UserRecord;
 
     fn contact() -> Contact {
         Contact {
@@ -184,6 +184,7 @@ mod tests {
             status: UserStatus::Online,
             password_hash: String::new(),
             active: true,
+            chosen_status: UserStatus::Online,
             created_at: Timestamp::EPOCH,
         }
     }
@@ -193,11 +194,11 @@ mod tests {
         let text = "Hi {{contact.first_name}} ({{ contact.last_name }}), {{user.first_name}} here. \
                     Email: [{{contact.email}}] {{contact.shoe_size}} {{unclosed";
         assert_eq!(
-            render(text, &contact(), &user()),
+            render(text, &contact(), &user().name),
             "Hi Maria (Lopez Garcia), Susan here. Email: [] {{contact.shoe_size}} {{unclosed"
         );
         assert_eq!(
-            render("{{user.name}}/{{contact.name}}", &contact(), &user()),
+            render("{{user.name}}/{{contact.name}}", &contact(), &user().name),
             "Susan Support/Maria Lopez Garcia"
         );
     }

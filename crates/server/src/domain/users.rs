@@ -168,6 +168,30 @@ pub fn remove(tx: &mut dyn WriteTx, ctx: &Ctx, id: &UserId) -> AppResult<UserRec
     Ok(user)
 }
 
+/// The server's side of the status: offline when the user has no live connection, their chosen
+/// status again when they come back.
+pub fn set_presence(
+    tx: &mut dyn WriteTx,
+    id: &UserId,
+    present: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    let Some(mut user) = tx.user(id)? else {
+        return Ok(());
+    };
+    let status = if present {
+        user.chosen_status
+    } else {
+        UserStatus::Offline
+    };
+    if user.status != status && user.active {
+        user.status = status;
+        tx.update_user(&user)?;
+        user_event(tx, &user, now)?;
+    }
+    Ok(())
+}
+
 /// `PUT /me/status`: users choose online or busy; offline is the server's to set.
 pub fn set_status(tx: &mut dyn WriteTx, ctx: &Ctx, status: UserStatus) -> AppResult<UserRecord> {
     if status == UserStatus::Offline {
@@ -178,8 +202,9 @@ pub fn set_status(tx: &mut dyn WriteTx, ctx: &Ctx, status: UserStatus) -> AppRes
     let mut user = tx
         .user(&ctx.me.id)?
         .ok_or_else(|| AppError::not_found("User"))?;
-    if user.status != status {
+    if user.status != status || user.chosen_status != status {
         user.status = status;
+        user.chosen_status = status;
         tx.update_user(&user)?;
         user_event(tx, &user, ctx.now)?;
     }

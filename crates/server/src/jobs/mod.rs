@@ -11,8 +11,9 @@ use rand::Rng;
 use tokio::sync::{Notify, Semaphore, broadcast};
 
 use crate::app::AppState;
-use crate::channel::{delivery, fetch};
-use crate::domain::{inbound, outgoing};
+use crate::automation::{integration_delivery, workflow_runner};
+use crate::channel::{bot, delivery, fetch};
+use crate::domain::{inbound, integrations, outgoing, workflows};
 use crate::store::{Committed, JobRecord};
 
 /// What a handler made of one run.
@@ -58,6 +59,9 @@ async fn run_one(state: &AppState, job: &JobRecord) -> Outcome {
     match job.kind.as_str() {
         outgoing::DELIVER_JOB => delivery::run(state, job).await,
         inbound::FETCH_JOB => fetch::run(state, job).await,
+        inbound::BOT_JOB => bot::run(state, job).await,
+        workflows::WORKFLOW_JOB => workflow_runner::run(state, job).await,
+        integrations::INTEGRATION_JOB => integration_delivery::run(state, job).await,
         other => {
             tracing::error!(kind = other, id = job.id, "unknown job kind; dropping it");
             let id = job.id;
@@ -77,11 +81,39 @@ async fn give_up(state: &AppState, job: &JobRecord, error: &str) {
     let result = match job.kind.as_str() {
         outgoing::DELIVER_JOB => delivery::give_up(state, job, error).await,
         inbound::FETCH_JOB => fetch::give_up(state, job, error).await,
-        _ => Ok(()),
+        integrations::INTEGRATION_JOB => {
+            integration_delivery::give_up(state, job, error).await;
+            Ok(())
+        }
+        _ => {
+            tracing::warn!(job = job.id, kind = %job.kind, %error, "a job gave up");
+            let id = job.id;
+            state
+                .store
+                .write(move |tx| tx.finish_job(id).map_err(Into::into))
+                .await
+        }
     };
     if let Err(e) = result {
         tracing::error!(error = %e, job = job.id, "cannot record the failure of a job");
     }
+}
+
+/// Runs every job that is due now, once each (for tests that keep the runner off).
+pub async fn run_due(state: &AppState) -> usize {
+    let now = state.clock.now();
+    let Ok(due) = state
+        .store
+        .read(move |tx| Ok(tx.due_jobs(now, 1000)?))
+        .await
+    else {
+        return 0;
+    };
+    let n = due.len();
+    for job in due {
+        process(state.clone(), job).await;
+    }
+    n
 }
 
 async fn process(state: AppState, job: JobRecord) {

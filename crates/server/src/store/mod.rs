@@ -159,6 +159,29 @@ pub trait ReadTx {
     /// The highest seq of an event older than `at` (0 when none is).
     fn seq_before(&mut self, at: Timestamp) -> StoreResult<Seq>;
 
+    // automation
+    fn workflows(&mut self) -> StoreResult<Vec<messenger_protocol::Workflow>>;
+    fn workflow(
+        &mut self,
+        id: &messenger_protocol::WorkflowId,
+    ) -> StoreResult<Option<messenger_protocol::Workflow>>;
+    /// Enabled workflows with this trigger.
+    fn workflows_for(
+        &mut self,
+        trigger: messenger_protocol::Trigger,
+    ) -> StoreResult<Vec<messenger_protocol::Workflow>>;
+    fn round_robin_last(
+        &mut self,
+        workflow: &messenger_protocol::WorkflowId,
+    ) -> StoreResult<Option<UserId>>;
+    /// Open contacts per assignee.
+    fn open_contact_counts(&mut self) -> StoreResult<std::collections::HashMap<UserId, u32>>;
+    fn fact(&mut self, conversation: &ConversationId) -> StoreResult<Option<ConversationFact>>;
+    fn facts_after(&mut self, after: i64, limit: usize) -> StoreResult<Vec<ConversationFact>>;
+    fn facts_of(&mut self, conversations: &[ConversationId]) -> StoreResult<Vec<ConversationFact>>;
+    fn integration_webhooks(&mut self) -> StoreResult<Vec<IntegrationWebhookRecord>>;
+    fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>>;
+
     // jobs
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>>;
     fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>>;
@@ -226,8 +249,28 @@ pub trait WriteTx: ReadTx {
     /// Removes events with `seq <= upto` and raises the log floor.
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64>;
 
+    fn insert_workflow(
+        &mut self,
+        input: &messenger_protocol::WorkflowInput,
+    ) -> StoreResult<messenger_protocol::Workflow>;
+    fn update_workflow(&mut self, workflow: &messenger_protocol::Workflow) -> StoreResult<()>;
+    fn delete_workflow(&mut self, id: &messenger_protocol::WorkflowId) -> StoreResult<bool>;
+    fn set_round_robin_last(
+        &mut self,
+        workflow: &messenger_protocol::WorkflowId,
+        user: &UserId,
+    ) -> StoreResult<()>;
+    fn upsert_fact(&mut self, fact: &ConversationFact) -> StoreResult<()>;
+    fn insert_integration_webhook(
+        &mut self,
+        webhook: &IntegrationWebhookRecord,
+    ) -> StoreResult<IntegrationWebhookRecord>;
+    fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool>;
+
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64>;
     fn finish_job(&mut self, id: i64) -> StoreResult<()>;
+    /// Records a job's progress and when to continue, without counting a failed attempt.
+    fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()>;
     /// Reschedules a job; `payload` replaces its payload when given (progress of the job).
     fn retry_job(
         &mut self,

@@ -19,6 +19,8 @@ pub struct UserRecord {
     /// PHC string (argon2id).
     pub password_hash: String,
     pub active: bool,
+    /// What the user chose (online or busy); `status` is offline while they are away.
+    pub chosen_status: UserStatus,
     pub created_at: Timestamp,
 }
 
@@ -138,7 +140,8 @@ pub struct NewMessage {
 #[derive(Clone, Debug)]
 pub struct NewCommentRecord {
     pub contact_id: ContactId,
-    pub author_id: UserId,
+    /// A user, or a workflow.
+    pub author: Actor,
     pub client_id: Option<ClientId>,
     pub text: String,
     pub mentions: Vec<UserId>,
@@ -209,4 +212,42 @@ pub struct ContactQuery {
     /// Continue after this (last_message_at millis or 0, id).
     pub after: Option<(i64, i64)>,
     pub limit: usize,
+}
+
+/// The reporting facts of one conversation (see `reports`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationFact {
+    pub conversation_id: ConversationId,
+    pub opened_at: Timestamp,
+    /// The contact's assignee when the conversation opened.
+    pub opened_assignee: Option<UserId>,
+    pub first_response_at: Option<Timestamp>,
+    /// The user whose reply was the first response.
+    pub responder_id: Option<UserId>,
+    pub closed_at: Option<Timestamp>,
+    /// The assignee when it closed, else the user who closed it.
+    pub resolver_id: Option<UserId>,
+}
+
+/// A registered integration URL with its secret.
+#[derive(Clone, Debug)]
+pub struct IntegrationWebhookRecord {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<messenger_protocol::IntegrationEvent>,
+    pub signing_secret: String,
+    pub allow_private_network: bool,
+    pub created_at: Timestamp,
+}
+
+impl IntegrationWebhookRecord {
+    pub fn to_api(&self) -> messenger_protocol::IntegrationWebhook {
+        messenger_protocol::IntegrationWebhook {
+            id: self.id.clone(),
+            url: self.url.clone(),
+            events: self.events.clone(),
+            signing_secret: self.signing_secret.clone(),
+            created_at: self.created_at,
+        }
+    }
 }

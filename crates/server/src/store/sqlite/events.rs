@@ -163,3 +163,14 @@ pub fn retry(
     .execute(params![id, millis(run_at), error, payload])?;
     Ok(())
 }
+
+pub fn advance(
+    conn: &Connection,
+    id: i64,
+    run_at: Timestamp,
+    payload: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE jobs SET run_at = ?2, payload = ?3 WHERE id = ?1")?
+        .execute(params![id, millis(run_at), payload])?;
+    Ok(())
+}

@@ -211,18 +211,21 @@ pub fn set_external_id(
     Ok(())
 }
 
-const COMMENT_COLUMNS: &str = "id, client_id, contact_id, author_id, text, mentions, created_at";
+const COMMENT_COLUMNS: &str =
+    "id, client_id, contact_id, author_id, author, text, mentions, created_at";
 
 fn comment_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
-    let mentions: Json<Vec<UserId>> = r.get(5)?;
+    let author: Json<Actor> = r.get(4)?;
+    let mentions: Json<Vec<UserId>> = r.get(6)?;
     Ok(Comment {
         id: CommentId(id_text(r.get(0)?)),
         client_id: r.get::<_, Option<String>>(1)?.map(ClientId),
         contact_id: ContactId(id_text(r.get(2)?)),
-        author_id: UserId(id_text(r.get(3)?)),
-        text: r.get(4)?,
+        author_id: opt_typed::<UserId>(r.get(3)?),
+        author: author.0,
+        text: r.get(5)?,
         mentions: mentions.0,
-        created_at: timestamp(r.get(6)?),
+        created_at: timestamp(r.get(7)?),
     })
 }
 
@@ -255,12 +258,13 @@ pub fn comment_by_client_id(
 
 pub fn insert_comment(conn: &Connection, c: &NewCommentRecord) -> Result<Comment, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO comments (contact_id, author_id, client_id, text, mentions, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO comments (contact_id, author_id, author, client_id, text, mentions, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         id_required(c.contact_id.as_str(), "Contact")?,
-        id_required(c.author_id.as_str(), "User")?,
+        c.author.user_id().and_then(id_param),
+        to_json(&c.author)?,
         c.client_id.as_ref().map(ClientId::as_str),
         c.text,
         to_json(&c.mentions)?,
@@ -270,7 +274,8 @@ pub fn insert_comment(conn: &Connection, c: &NewCommentRecord) -> Result<Comment
         id: CommentId(id_text(conn.last_insert_rowid())),
         client_id: c.client_id.clone(),
         contact_id: c.contact_id.clone(),
-        author_id: c.author_id.clone(),
+        author_id: c.author.user_id().map(UserId::from),
+        author: c.author.clone(),
         text: c.text.clone(),
         mentions: c.mentions.clone(),
         created_at: c.created_at,

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "messages_module",
         include_str!("migrations/0002_messages_module.sql"),
     ),
+    (
+        3,
+        "automation",
+        include_str!("migrations/0003_automation.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

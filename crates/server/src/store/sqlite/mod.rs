@@ -1,5 +1,6 @@
 //! The embedded SQLite store: one writer thread with group commit, a pool of readers.
 
+mod automation;
 mod connection;
 mod contacts;
 mod conversations;

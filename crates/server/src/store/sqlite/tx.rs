@@ -3,7 +3,7 @@
 use messenger_protocol::*;
 use rusqlite::Connection;
 
-use super::{contacts, conversations, events, messages, users, workspace};
+use super::{automation, contacts, conversations, events, messages, users, workspace};
 use crate::store::*;
 
 /// Borrowed for the length of one job; the caller owns the transaction and decides whether it
@@ -178,6 +178,37 @@ impl ReadTx for SqliteTx<'_> {
         events::seq_before(self.conn, at)
     }
 
+    fn workflows(&mut self) -> StoreResult<Vec<Workflow>> {
+        automation::workflows(self.conn)
+    }
+    fn workflow(&mut self, id: &WorkflowId) -> StoreResult<Option<Workflow>> {
+        automation::workflow(self.conn, id)
+    }
+    fn workflows_for(&mut self, trigger: Trigger) -> StoreResult<Vec<Workflow>> {
+        automation::workflows_for(self.conn, trigger)
+    }
+    fn round_robin_last(&mut self, workflow: &WorkflowId) -> StoreResult<Option<UserId>> {
+        automation::round_robin_last(self.conn, workflow)
+    }
+    fn open_contact_counts(&mut self) -> StoreResult<std::collections::HashMap<UserId, u32>> {
+        automation::open_contact_counts(self.conn)
+    }
+    fn fact(&mut self, conversation: &ConversationId) -> StoreResult<Option<ConversationFact>> {
+        automation::fact(self.conn, conversation)
+    }
+    fn facts_after(&mut self, after: i64, limit: usize) -> StoreResult<Vec<ConversationFact>> {
+        automation::facts_after(self.conn, after, limit)
+    }
+    fn facts_of(&mut self, conversations: &[ConversationId]) -> StoreResult<Vec<ConversationFact>> {
+        automation::facts_of(self.conn, conversations)
+    }
+    fn integration_webhooks(&mut self) -> StoreResult<Vec<IntegrationWebhookRecord>> {
+        automation::integration_webhooks(self.conn)
+    }
+    fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>> {
+        automation::integration_webhook(self.conn, id)
+    }
+
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
         events::due_jobs(self.conn, now, limit)
     }
@@ -300,9 +331,37 @@ impl WriteTx for SqliteTx<'_> {
         events::prune(self.conn, upto)
     }
 
+    fn insert_workflow(&mut self, input: &WorkflowInput) -> StoreResult<Workflow> {
+        automation::insert_workflow(self.conn, input)
+    }
+    fn update_workflow(&mut self, workflow: &Workflow) -> StoreResult<()> {
+        automation::update_workflow(self.conn, workflow)
+    }
+    fn delete_workflow(&mut self, id: &WorkflowId) -> StoreResult<bool> {
+        automation::delete_workflow(self.conn, id)
+    }
+    fn set_round_robin_last(&mut self, workflow: &WorkflowId, user: &UserId) -> StoreResult<()> {
+        automation::set_round_robin_last(self.conn, workflow, user)
+    }
+    fn upsert_fact(&mut self, fact: &ConversationFact) -> StoreResult<()> {
+        automation::upsert_fact(self.conn, fact)
+    }
+    fn insert_integration_webhook(
+        &mut self,
+        webhook: &IntegrationWebhookRecord,
+    ) -> StoreResult<IntegrationWebhookRecord> {
+        automation::insert_integration_webhook(self.conn, webhook)
+    }
+    fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool> {
+        automation::delete_integration_webhook(self.conn, id)
+    }
+
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64> {
         self.jobs_enqueued = true;
         events::enqueue(self.conn, kind, payload, run_at)
+    }
+    fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()> {
+        events::advance(self.conn, id, run_at, payload)
     }
     fn finish_job(&mut self, id: i64) -> StoreResult<()> {
         events::finish(self.conn, id)

@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::convert::{id_param, id_required, id_text, is_unique_violation, millis, timestamp};
 use crate::store::{NewUser, SessionRecord, StoreError, UserRecord};
 
-const USER_COLUMNS: &str = "id, name, email, role, status, password_hash, active, created_at";
+const USER_COLUMNS: &str =
+    "id, name, email, role, status, password_hash, active, created_at, chosen_status";
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = row.get(3)?;
@@ -21,6 +22,7 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         password_hash: row.get(5)?,
         active: row.get(6)?,
         created_at: timestamp(row.get(7)?),
+        chosen_status: UserStatus::parse(&row.get::<_, String>(8)?).unwrap_or(UserStatus::Online),
     })
 }
 
@@ -81,7 +83,8 @@ pub fn update(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     let id = id_required(u.id.as_str(), "User")?;
     let result = conn
         .prepare_cached(
-            "UPDATE users SET name = ?2, email = ?3, role = ?4, status = ?5, password_hash = ?6, active = ?7
+            "UPDATE users SET name = ?2, email = ?3, role = ?4, status = ?5, password_hash = ?6, active = ?7,
+                 chosen_status = ?8
              WHERE id = ?1",
         )?
         .execute(params![
@@ -91,7 +94,9 @@ pub fn update(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
             u.role.as_str(),
             u.status.as_str(),
             u.password_hash,
-            u.active
+            u.active,
+            // Only online and busy can be chosen.
+            if u.chosen_status == UserStatus::Busy { "busy" } else { "online" }
         ]);
     match result {
         Ok(0) => Err(StoreError::NotFound(format!("User {} not found.", u.id))),

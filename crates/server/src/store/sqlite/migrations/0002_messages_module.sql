@@ -104,7 +104,9 @@ CREATE UNIQUE INDEX messages_client_id ON messages (sender_user_id, client_id)
 CREATE TABLE comments (
     id         INTEGER PRIMARY KEY,
     contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
-    author_id  INTEGER NOT NULL REFERENCES users (id),
+    -- NULL for a workflow's comment; `author` says who wrote it (an actor, as JSON).
+    author_id  INTEGER REFERENCES users (id),
+    author     TEXT    NOT NULL,
     client_id  TEXT,
     text       TEXT    NOT NULL,
     mentions   TEXT    NOT NULL DEFAULT '[]',
