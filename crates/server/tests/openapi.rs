@@ -46,6 +46,11 @@ const CONTRACT: &[(&str, &str)] = &[
     ("delete", "/snippets/{id}"),
     ("get", "/sync"),
     ("get", "/stream"),
+    ("get", "/workflows"),
+    ("post", "/workflows"),
+    ("put", "/workflows/{id}"),
+    ("delete", "/workflows/{id}"),
+    ("get", "/reports/conversations"),
 ];
 
 #[tokio::test]

@@ -8,6 +8,9 @@ use messenger_protocol::{
     Actor, CategoryInput, ChannelKind, ClientId, ClosingNote, Delivery, NewChannel, NewComment,
     Role, SendMessageRequest, Settings, SnippetInput, Timestamp,
 };
+use messenger_protocol::{
+    AssignStrategy, AssignTarget, AssignmentCondition, Conditions, Step, Trigger, WorkflowInput,
+};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -16,7 +19,7 @@ use super::script::*;
 use crate::clock::Clock;
 use crate::domain::{
     Ctx, assignment, categories, channels, comments, conversations, inbound, outgoing, persist,
-    snippets,
+    snippets, workflows,
 };
 use crate::error::AppResult;
 use crate::operator;
@@ -68,6 +71,35 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> AppResult<bo
             })
             .await?;
     }
+    // Example automation, added after the history so that it acts on new conversations only.
+    let owner = users.owner.clone();
+    store
+        .write(move |tx| {
+            let ctx = Ctx::load(tx, owner, now)?;
+            let web_chat = tx.channels()?.into_iter().find(|c| c.name == WEB_CHAT).map(|c| c.id);
+            workflows::create(tx, &ctx, WorkflowInput {
+                name: "Web chat greeting".into(),
+                enabled: true,
+                trigger: Trigger::ConversationOpened,
+                conditions: Conditions { channel_ids: web_chat.into_iter().collect(), ..Default::default() },
+                steps: vec![Step::SendMessage {
+                    text: "Hi {{contact.first_name}}! Thanks for writing in; an agent will be with you shortly.".into(),
+                }],
+            })?;
+            workflows::create(tx, &ctx, WorkflowInput {
+                name: "Round robin among online agents".into(),
+                enabled: false,
+                trigger: Trigger::ConversationOpened,
+                conditions: Conditions { assignment: AssignmentCondition::Unassigned, ..Default::default() },
+                steps: vec![Step::Assign {
+                    to: AssignTarget::Pool { strategy: AssignStrategy::RoundRobin, team: Vec::new() },
+                    only_online: true,
+                    max_open: Some(20),
+                }],
+            })?;
+            Ok(())
+        })
+        .await?;
     tracing::info!(contacts = CONTACTS, "seeded the demo workspace");
     Ok(true)
 }

@@ -1,12 +1,10 @@
 //! One pass over the facts: counts, and avg / median / p90 of first response and resolution
 //! times, overall, by user and by day (UTC). Percentiles use the nearest-rank method.
 
-use std::collections::BTreeMap;
-
 use messenger_protocol::{
     ConversationReport, DayFigures, DurationStats, ReportFigures, UserFigures, UserId,
 };
-use time::{Date, Duration as TimeDuration, OffsetDateTime};
+use time::Date;
 
 use super::{CompactFact, NONE};
 
@@ -61,66 +59,74 @@ fn day_start_ms(d: Date) -> i64 {
     t * 1000
 }
 
-fn day_of(ms: i64) -> Option<Date> {
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .map(|t| t.date())
-}
-
 pub fn compute(facts: &[Option<CompactFact>], q: &ReportQuery) -> ConversationReport {
+    const DAY_MS: i64 = 86_400_000;
     let start = day_start_ms(q.from);
-    let end = day_start_ms(q.to + TimeDuration::days(1));
-    let in_range = |t: i64| t != NONE && t >= start && t < end;
+    let days = usize::try_from((q.to - q.from).whole_days() + 1).unwrap_or(1);
+    let end = start + days as i64 * DAY_MS;
+    // Days and users index flat arrays: one pass, no map lookups, no calendar arithmetic.
+    let day_index = |t: i64| -> Option<usize> {
+        (t != NONE && t >= start && t < end).then(|| ((t - start) / DAY_MS) as usize)
+    };
     let wanted = |u: u32| q.user.is_none_or(|w| w == u);
     let mut total = Acc::default();
-    let mut by_user: BTreeMap<u32, Acc> = BTreeMap::new();
-    let mut by_day: BTreeMap<Date, Acc> = BTreeMap::new();
-    for f in facts.iter().flatten() {
-        if in_range(f.opened_at) && wanted(f.opened_assignee) {
-            total.opened += 1;
-            by_user.entry(f.opened_assignee).or_default().opened += 1;
-            if let Some(d) = day_of(f.opened_at) {
-                by_day.entry(d).or_default().opened += 1;
-            }
+    // The totals can hold every fact: no reallocation in the pass.
+    total.frt.reserve(facts.len());
+    total.resolution.reserve(facts.len());
+    let mut by_day: Vec<Acc> = (0..days).map(|_| Acc::default()).collect();
+    let mut by_user: Vec<Acc> = Vec::new();
+    let user_acc = |by_user: &mut Vec<Acc>, u: u32| -> usize {
+        let i = u as usize;
+        if by_user.len() <= i {
+            by_user.resize_with(i + 1, Acc::default);
         }
-        if in_range(f.first_response_at) && wanted(f.responder) {
+        i
+    };
+    for f in facts.iter().flatten() {
+        if let Some(d) = day_index(f.opened_at)
+            && wanted(f.opened_assignee)
+        {
+            total.opened += 1;
+            by_day[d].opened += 1;
+            let u = user_acc(&mut by_user, f.opened_assignee);
+            by_user[u].opened += 1;
+        }
+        if let Some(d) = day_index(f.first_response_at)
+            && wanted(f.responder)
+        {
             let v = f.first_response_at - f.opened_at;
             total.frt.push(v);
-            by_user.entry(f.responder).or_default().frt.push(v);
-            if let Some(d) = day_of(f.first_response_at) {
-                by_day.entry(d).or_default().frt.push(v);
-            }
+            by_day[d].frt.push(v);
+            let u = user_acc(&mut by_user, f.responder);
+            by_user[u].frt.push(v);
         }
-        if in_range(f.closed_at) && wanted(f.resolver) {
+        if let Some(d) = day_index(f.closed_at)
+            && wanted(f.resolver)
+        {
             let v = f.closed_at - f.opened_at;
             total.closed += 1;
             total.resolution.push(v);
-            let u = by_user.entry(f.resolver).or_default();
-            u.closed += 1;
-            u.resolution.push(v);
-            if let Some(d) = day_of(f.closed_at) {
-                let a = by_day.entry(d).or_default();
-                a.closed += 1;
-                a.resolution.push(v);
-            }
+            by_day[d].closed += 1;
+            by_day[d].resolution.push(v);
+            let u = user_acc(&mut by_user, f.resolver);
+            by_user[u].closed += 1;
+            by_user[u].resolution.push(v);
         }
     }
     // Every day of the period is listed, quiet ones too (charts need the gaps).
-    let mut days = Vec::new();
-    let mut d = q.from;
-    while d <= q.to {
-        let figures = by_day.remove(&d).map(Acc::figures).unwrap_or_default();
-        days.push(DayFigures {
-            day: d.to_string(),
-            figures,
+    let mut day = q.from;
+    let mut day_rows = Vec::with_capacity(days);
+    for acc in by_day {
+        day_rows.push(DayFigures {
+            day: day.to_string(),
+            figures: acc.figures(),
         });
-        match d.next_day() {
-            Some(n) => d = n,
-            None => break,
-        }
+        day = day.next_day().unwrap_or(day);
     }
     let users = by_user
         .into_iter()
+        .enumerate()
+        .filter(|(_, acc)| acc.opened > 0 || acc.closed > 0 || !acc.frt.is_empty())
         .map(|(u, acc)| UserFigures {
             user_id: (u != 0).then(|| UserId(u.to_string())),
             figures: acc.figures(),
@@ -135,7 +141,7 @@ pub fn compute(facts: &[Option<CompactFact>], q: &ReportQuery) -> ConversationRe
         first_response_time_s: figures.first_response_time_s,
         resolution_time_s: figures.resolution_time_s,
         by_user: users,
-        by_day: days,
+        by_day: day_rows,
     }
 }
 

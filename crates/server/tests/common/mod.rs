@@ -95,16 +95,19 @@ impl TestServer {
             Some(c) => c.clone(),
             None => Arc::new(SystemClock),
         };
-        operator::add_user(
-            store.as_ref(),
-            clock.as_ref(),
-            "Olivia Owner",
-            "owner@example.com",
-            "owner-password",
-            Role::Owner,
-        )
-        .await
-        .unwrap();
+        // A restart on the same data keeps its owner.
+        if store.read(|tx| Ok(tx.count_users()?)).await.unwrap() == 0 {
+            operator::add_user(
+                store.as_ref(),
+                clock.as_ref(),
+                "Olivia Owner",
+                "owner@example.com",
+                "owner-password",
+                Role::Owner,
+            )
+            .await
+            .unwrap();
+        }
         let server = app::start_with(config, store, clock).await.unwrap();
         let mut t = Self {
             server,

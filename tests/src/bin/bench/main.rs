@@ -2,6 +2,7 @@
 //! builds, real processes and real files. Each scenario prints its figures and the target.
 
 mod report;
+mod reports;
 mod sqlite_baseline;
 mod webhooks;
 
@@ -18,6 +19,8 @@ struct Cli {
 enum Scenario {
     /// Inbound webhook messages/s with durability on, 64 concurrent senders, next to raw SQLite.
     Webhooks,
+    /// Report query time over 1,000,000 closed conversations.
+    Reports,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -25,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let all = [Scenario::Webhooks];
+    let all = [Scenario::Webhooks, Scenario::Reports];
     let chosen: Vec<Scenario> = cli
         .scenario
         .map(|s| vec![s])
@@ -34,6 +37,7 @@ fn main() -> anyhow::Result<()> {
     for s in chosen {
         match s {
             Scenario::Webhooks => runtime.block_on(webhooks::run(&mut report))?,
+            Scenario::Reports => runtime.block_on(reports::run(&mut report))?,
         }
     }
     report.print();

@@ -4,4 +4,9 @@ import type { UserId } from "./UserId";
 /**
  * `PUT /contacts/{id}/assignee`: `{"user_id": "7"}` assigns, `{"user_id": null}` unassigns.
  */
-export type AssigneeUpdate = { user_id: UserId | null, };
+export type AssigneeUpdate = { 
+/**
+ * Required: a user id, or `null` to unassign (a missing field is an error, not a silent
+ * unassign).
+ */
+user_id: UserId | null, };
