@@ -1,26 +1,51 @@
-//! [`Agent`]: the one object the desktop shell and the command line talk to.
+//! [`Agent`]: the one object the desktop shell and the command line talk to. It keeps the
+//! session, and while signed in an [`Account`] with the cache and the background tasks.
 
-use std::sync::{Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use messenger_protocol::{
+    ContactId, ContactView, ConversationId, ConversationReport, FileId, RenderedSnippet, SnippetId,
+    StatusFilter, UserId, UserStatus,
+};
+use tokio::sync::broadcast;
+
+use crate::account::Account;
 use crate::accounts::{Accounts, StoredSession};
 use crate::api_client::ApiClient;
+use crate::cache::outbox_store::StagedFile;
+use crate::cache::{InboxQuery, OutboxItem};
 use crate::config::AgentConfig;
 use crate::error::{AgentError, AgentResult};
-use crate::server_url;
-use crate::view::{Session, SignInDefaults};
+use crate::notify::Notifier;
+use crate::outbox::{self, Flushed, Write};
+use crate::view::{
+    AgentEvent, ContactDetails, InboxCounts, InboxPage, OutboxEntry, SearchHit, Session,
+    SignInDefaults, SyncState, TimelinePage, Workspace,
+};
+use crate::{files, history, server_url, sync};
 
 pub struct Agent {
     config: AgentConfig,
     accounts: Mutex<Accounts>,
+    events: broadcast::Sender<AgentEvent>,
+    account: RwLock<Option<Arc<Account>>>,
 }
 
 impl Agent {
     pub fn open(config: AgentConfig) -> AgentResult<Self> {
         let accounts = Accounts::open(&config.data_dir)?;
-        Ok(Self {
+        let (events, _) = broadcast::channel(1024);
+        let agent = Self {
             config,
             accounts: Mutex::new(accounts),
-        })
+            events,
+            account: RwLock::new(None),
+        };
+        if let Some(session) = agent.accounts().session()? {
+            agent.attach(session)?;
+        }
+        Ok(agent)
     }
 
     pub fn config(&self) -> &AgentConfig {
@@ -32,19 +57,62 @@ impl Agent {
         self.accounts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn attach(&self, session: StoredSession) -> AgentResult<Arc<Account>> {
+        let notifier = (self.config.notifications && tokio::runtime::Handle::try_current().is_ok())
+            .then(|| Notifier::start(self.events.clone()));
+        let account = Arc::new(Account::open(
+            &self.config.data_dir,
+            session,
+            self.events.clone(),
+            notifier,
+            self.config.file_cache_bytes,
+        )?);
+        *self.account.write().unwrap_or_else(|e| e.into_inner()) = Some(account.clone());
+        Ok(account)
+    }
+
+    /// The signed-in account, or [`AgentError::SignedOut`].
+    pub fn account(&self) -> AgentResult<Arc<Account>> {
+        self.account
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(AgentError::SignedOut)
+    }
+
+    /// Live updates for the UI.
+    pub fn subscribe(&self) -> broadcast::Receiver<AgentEvent> {
+        self.events.subscribe()
+    }
+
+    /// Starts syncing and sending in the background (on the current tokio runtime); a no-op
+    /// when signed out or already started.
+    pub fn start(&self) -> AgentResult<()> {
+        let Ok(account) = self.account() else {
+            return Ok(());
+        };
+        if account.has_tasks() {
+            return Ok(());
+        }
+        account.add_task(tokio::spawn(sync::run(account.clone())));
+        account.add_task(tokio::spawn(outbox::run(account.clone())));
+        let prefetch = account.clone();
+        account.add_task(tokio::spawn(async move {
+            // Give the first catch-up a head start.
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            history::prefetch_mine(prefetch).await;
+        }));
+        Ok(())
+    }
+
     /// The signed-in session, from the local file (no network).
     pub fn session(&self) -> AgentResult<Option<Session>> {
         Ok(self.accounts().session()?.map(|s| s.public()))
     }
 
-    fn stored_session(&self) -> AgentResult<StoredSession> {
-        self.accounts().session()?.ok_or(AgentError::SignedOut)
-    }
-
     /// The client for the signed-in session.
     pub fn client(&self) -> AgentResult<ApiClient> {
-        let s = self.stored_session()?;
-        Ok(ApiClient::new(&s.server_url)?.with_token(s.token))
+        Ok(self.account()?.client.clone())
     }
 
     /// What the sign-in form starts with: the last sign-in, else `preset_server`
@@ -57,7 +125,8 @@ impl Agent {
         Ok(d)
     }
 
-    /// Signs in and remembers the session (a restart keeps it).
+    /// Signs in and remembers the session (a restart keeps it). Call [`start`](Self::start)
+    /// to begin syncing.
     pub async fn login(&self, server: &str, email: &str, password: &str) -> AgentResult<Session> {
         let server_url = server_url::normalize(server)?;
         if email.trim().is_empty() || password.is_empty() {
@@ -71,7 +140,11 @@ impl Agent {
             token: answer.token,
             user: answer.user,
         };
+        if let Ok(old) = self.account() {
+            old.stop();
+        }
         self.accounts().save_session(&stored)?;
+        self.attach(stored.clone())?;
         tracing::info!(server = %stored.server_url, user = %stored.user.email, "signed in");
         Ok(stored.public())
     }
@@ -83,19 +156,34 @@ impl Agent {
         match client.me().await {
             Ok(user) => {
                 self.accounts().update_user(&user)?;
-                Ok(self.stored_session()?.public())
+                self.accounts()
+                    .session()?
+                    .map(|s| s.public())
+                    .ok_or(AgentError::SignedOut)
             }
             Err(e) if e.is_auth_failure() => {
-                self.accounts().clear_session()?;
+                self.forget_session()?;
                 Err(e)
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Signs out: the server kills the token, and the local session is forgotten. When the
-    /// server cannot be reached the local session is forgotten anyway (the token then dies on
-    /// the server's idle timeout).
+    fn forget_session(&self) -> AgentResult<()> {
+        if let Some(account) = self
+            .account
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            account.stop();
+        }
+        self.accounts().clear_session()
+    }
+
+    /// Signs out: the server kills the token, and the local session is forgotten (the cache
+    /// stays for the next sign-in). When the server cannot be reached the local session is
+    /// forgotten anyway (the token then dies on the server's idle timeout).
     pub async fn logout(&self) -> AgentResult<()> {
         let client = match self.client() {
             Ok(c) => c,
@@ -110,7 +198,286 @@ impl Agent {
             }
             Err(e) => return Err(e),
         }
-        self.accounts().clear_session()?;
+        self.forget_session()
+    }
+
+    pub fn sync_state(&self) -> AgentResult<SyncState> {
+        Ok(self.account()?.sync_state())
+    }
+
+    /// Catches up once (bootstrap if needed); returns how many events were applied.
+    pub async fn sync_once(&self) -> AgentResult<usize> {
+        let account = self.account()?;
+        sync::catch_up(&account).await
+    }
+
+    fn me(&self) -> AgentResult<UserId> {
+        Ok(self.account()?.session.user.id.clone())
+    }
+
+    pub fn inbox(&self, query: &InboxQuery) -> AgentResult<InboxPage> {
+        self.account()?.cache.inbox(&self.me()?, query)
+    }
+
+    pub fn inbox_counts(&self, status: StatusFilter) -> AgentResult<InboxCounts> {
+        self.account()?.cache.inbox_counts(&self.me()?, status)
+    }
+
+    pub fn unread_total(&self) -> AgentResult<u32> {
+        self.account()?.cache.unread_total()
+    }
+
+    /// Contacts of a view as one line each (for the command line).
+    pub fn contacts(&self, view: ContactView) -> AgentResult<InboxPage> {
+        self.inbox(&InboxQuery {
+            view,
+            status: StatusFilter::Any,
+            sort: Default::default(),
+            text: None,
+            offset: 0,
+            limit: 100_000,
+        })
+    }
+
+    pub fn timeline(
+        &self,
+        contact: &ContactId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> AgentResult<TimelinePage> {
+        self.account()?.cache.timeline(contact, before, limit)
+    }
+
+    pub fn contact_details(&self, contact: &ContactId) -> AgentResult<Option<ContactDetails>> {
+        self.account()?.cache.contact_details(contact)
+    }
+
+    pub fn workspace(&self) -> AgentResult<Option<Workspace>> {
+        self.account()?.cache.workspace()
+    }
+
+    pub fn search(&self, query: &str, limit: u32) -> AgentResult<Vec<SearchHit>> {
+        self.account()?.cache.search(query, limit)
+    }
+
+    /// The contact open in the app (or `None`): its messages count as read, and it is not
+    /// notified about.
+    pub fn focus(&self, contact: Option<ContactId>) -> AgentResult<()> {
+        let account = self.account()?;
+        account.set_focused(contact.clone());
+        if let Some(c) = contact
+            && account.cache.mark_read(&c)?
+        {
+            account.emit(AgentEvent::ContactsChanged { ids: vec![c] });
+        }
         Ok(())
+    }
+
+    /// Fetches the next older page of a contact's history from the server into the cache.
+    pub async fn load_older(&self, contact: &ContactId) -> AgentResult<bool> {
+        history::load_older(&self.account()?, contact).await
+    }
+
+    /// Makes sure the newest page of a contact's history is cached.
+    pub async fn ensure_history(&self, contact: &ContactId) -> AgentResult<()> {
+        history::ensure(&self.account()?, contact).await
+    }
+
+    pub fn outbox(&self) -> AgentResult<Vec<OutboxEntry>> {
+        outbox::entries(&*self.account()?)
+    }
+
+    /// Tries to deliver what is due now.
+    pub async fn flush(&self) -> AgentResult<Flushed> {
+        outbox::flush(&self.account()?).await
+    }
+
+    fn write(&self, w: Write) -> AgentResult<OutboxItem> {
+        outbox::enqueue(&self.account()?, w)
+    }
+
+    pub fn send_message(
+        &self,
+        contact: &ContactId,
+        text: Option<String>,
+        files: Vec<StagedFile>,
+        voice: Option<(StagedFile, u64, Vec<u8>)>,
+    ) -> AgentResult<OutboxItem> {
+        self.write(Write::Message {
+            contact: contact.clone(),
+            text,
+            files,
+            voice,
+        })
+    }
+
+    pub fn add_comment(
+        &self,
+        contact: &ContactId,
+        text: String,
+        mentions: Vec<UserId>,
+    ) -> AgentResult<OutboxItem> {
+        self.write(Write::Comment {
+            contact: contact.clone(),
+            text,
+            mentions,
+        })
+    }
+
+    pub fn assign(&self, contact: &ContactId, user: Option<UserId>) -> AgentResult<OutboxItem> {
+        self.write(Write::Assign {
+            contact: contact.clone(),
+            user,
+        })
+    }
+
+    pub fn open_conversation(&self, contact: &ContactId) -> AgentResult<OutboxItem> {
+        self.write(Write::Open {
+            contact: contact.clone(),
+        })
+    }
+
+    pub fn close_conversation(
+        &self,
+        contact: &ContactId,
+        conversation: &ConversationId,
+        category: Option<String>,
+        summary: Option<String>,
+    ) -> AgentResult<OutboxItem> {
+        self.write(Write::Close {
+            contact: contact.clone(),
+            conversation: conversation.clone(),
+            category,
+            summary,
+        })
+    }
+
+    pub fn set_status(&self, status: UserStatus) -> AgentResult<OutboxItem> {
+        if status == UserStatus::Offline {
+            return Err(AgentError::Invalid("Choose online or busy.".into()));
+        }
+        self.write(Write::Status { status })
+    }
+
+    /// Tries a failed outbox item again.
+    pub fn retry(&self, id: i64) -> AgentResult<()> {
+        let account = self.account()?;
+        account
+            .cache
+            .outbox_requeue(id, messenger_protocol::Timestamp::now())?;
+        account.emit_outbox();
+        account.outbox_nudge.notify_one();
+        Ok(())
+    }
+
+    /// Gives up on an outbox item (its local echo goes too).
+    pub fn discard(&self, id: i64) -> AgentResult<()> {
+        let account = self.account()?;
+        if let Some(item) = account.cache.outbox_discard(id)? {
+            if let crate::cache::outbox_store::OutboxKind::SendMessage { files, voice, .. } =
+                &item.kind
+            {
+                for f in files.iter().chain(voice.iter().map(|(f, _, _)| f)) {
+                    let _ = std::fs::remove_file(&f.path);
+                }
+            }
+            if let Some(c) = item.contact_id {
+                account.emit(AgentEvent::TimelineChanged { contact_id: c });
+            }
+        }
+        account.emit_outbox();
+        Ok(())
+    }
+
+    pub fn stage_file(&self, path: &Path) -> AgentResult<StagedFile> {
+        files::stage_path(&*self.account()?, path)
+    }
+
+    pub fn stage_bytes(&self, name: &str, bytes: &[u8]) -> AgentResult<StagedFile> {
+        files::stage_bytes(&*self.account()?, name, bytes)
+    }
+
+    /// A file's body on disk (downloaded and cached when needed).
+    pub async fn open_file(&self, file: &FileId) -> AgentResult<std::path::PathBuf> {
+        files::open(&self.account()?, file).await
+    }
+
+    /// A snippet with its variables filled by the server for this contact and me.
+    pub async fn render_snippet(
+        &self,
+        snippet: &SnippetId,
+        contact: &ContactId,
+    ) -> AgentResult<String> {
+        let client = self.client()?;
+        let r: RenderedSnippet = client
+            .post(
+                &format!("/snippets/{snippet}/render"),
+                &messenger_protocol::RenderSnippetRequest {
+                    contact_id: contact.clone(),
+                },
+            )
+            .await?;
+        Ok(r.text)
+    }
+
+    /// The report for a period: from the server when online (and kept), else the last one
+    /// kept for the same query. The flag says whether it came from the cache.
+    pub async fn report(&self, query: &str) -> AgentResult<(ConversationReport, bool)> {
+        let account = self.account()?;
+        match account
+            .client
+            .get::<ConversationReport>(&format!("/reports/conversations?{query}"))
+            .await
+        {
+            Ok(r) => {
+                if let Ok(json) = serde_json::to_string(&r) {
+                    let _ = account.cache.put_report(query, &json);
+                }
+                Ok((r, false))
+            }
+            Err(e) if e.is_transient() => match account.cache.report(query)? {
+                Some(json) => serde_json::from_str(&json)
+                    .map(|r| (r, true))
+                    .map_err(|e| AgentError::Cache(e.to_string())),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Merges `secondary` into `primary` (owners and managers; needs the server).
+    pub async fn merge(&self, primary: &ContactId, secondary: &ContactId) -> AgentResult<()> {
+        let account = self.account()?;
+        let c: messenger_protocol::Contact = account
+            .client
+            .post(
+                &format!("/contacts/{primary}/merge"),
+                &messenger_protocol::MergeRequest {
+                    secondary_id: secondary.clone(),
+                },
+            )
+            .await?;
+        account.cache.put_contact(&c)?;
+        account.emit(AgentEvent::ContactsChanged {
+            ids: vec![primary.clone(), secondary.clone()],
+        });
+        Ok(())
+    }
+
+    pub fn set_notify_unassigned(&self, on: bool) -> AgentResult<()> {
+        self.account()?
+            .cache
+            .set_meta("notify_unassigned", if on { "true" } else { "false" })
+    }
+
+    pub fn notify_unassigned(&self) -> AgentResult<bool> {
+        Ok(self.account()?.notify_unassigned())
+    }
+
+    /// Stops background work (the app is closing).
+    pub fn shutdown(&self) {
+        if let Ok(a) = self.account() {
+            a.stop();
+        }
     }
 }

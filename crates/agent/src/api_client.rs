@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use messenger_protocol::{ApiErrorBody, LoginRequest, LoginResponse, User};
+use futures::StreamExt;
+use messenger_protocol::{
+    ApiErrorBody, Comment, Contact, ContactId, Conversation, FileId, FileInfo, LoginRequest,
+    LoginResponse, MessagePage, Seq, Snapshot, SyncPage, User,
+};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,7 +45,7 @@ impl ApiClient {
         &self.base_url
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let url = format!("{}/api/v1{path}", self.base_url);
         let req = self.http.request(method, url);
         match &self.token {
@@ -50,7 +54,7 @@ impl ApiClient {
         }
     }
 
-    async fn send(&self, req: RequestBuilder) -> AgentResult<Response> {
+    pub async fn send(&self, req: RequestBuilder) -> AgentResult<Response> {
         let res = req.send().await.map_err(|e| self.unreachable(&e))?;
         if res.status().is_success() {
             return Ok(res);
@@ -75,7 +79,7 @@ impl ApiClient {
         }
     }
 
-    fn unreachable(&self, e: &reqwest::Error) -> AgentError {
+    pub fn unreachable(&self, e: &reqwest::Error) -> AgentError {
         let reason = if e.is_timeout() {
             "it did not answer in time".to_owned()
         } else if e.is_connect() {
@@ -96,7 +100,7 @@ impl ApiClient {
         }
     }
 
-    async fn json<T: DeserializeOwned>(&self, res: Response) -> AgentResult<T> {
+    pub async fn json<T: DeserializeOwned>(&self, res: Response) -> AgentResult<T> {
         let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
         serde_json::from_slice(&bytes).map_err(|e| AgentError::UnexpectedAnswer {
             server: self.base_url.clone(),
@@ -140,4 +144,129 @@ impl ApiClient {
     pub async fn me(&self) -> AgentResult<User> {
         self.get("/me").await
     }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> AgentResult<T> {
+        let res = self.send(self.request(method, path).json(body)).await?;
+        self.json(res).await
+    }
+
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> AgentResult<T> {
+        self.send_json(Method::PUT, path, body).await
+    }
+
+    pub async fn patch<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> AgentResult<T> {
+        self.send_json(Method::PATCH, path, body).await
+    }
+
+    pub async fn snapshot(&self) -> AgentResult<Snapshot> {
+        self.get("/snapshot").await
+    }
+
+    pub async fn sync(&self, since: Seq, limit: u32) -> AgentResult<SyncPage> {
+        self.get(&format!("/sync?since={since}&limit={limit}"))
+            .await
+    }
+
+    /// The WebSocket URL of the event stream.
+    pub fn stream_url(&self, since: Seq) -> String {
+        let base = self
+            .base_url
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1);
+        format!("{base}/api/v1/stream?since={since}")
+    }
+
+    pub async fn messages(
+        &self,
+        contact: &ContactId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> AgentResult<MessagePage> {
+        let before = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        self.get(&format!(
+            "/contacts/{contact}/messages?limit={limit}{before}"
+        ))
+        .await
+    }
+
+    pub async fn conversations(&self, contact: &ContactId) -> AgentResult<Vec<Conversation>> {
+        self.get(&format!("/contacts/{contact}/conversations"))
+            .await
+    }
+
+    pub async fn comments(&self, contact: &ContactId) -> AgentResult<Vec<Comment>> {
+        self.get(&format!("/contacts/{contact}/comments")).await
+    }
+
+    pub async fn contact(&self, contact: &ContactId) -> AgentResult<Contact> {
+        self.get(&format!("/contacts/{contact}")).await
+    }
+
+    /// Uploads a file from disk, streaming it and reporting the bytes sent.
+    pub async fn upload_file(
+        &self,
+        path: &std::path::Path,
+        name: &str,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> AgentResult<FileInfo> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| AgentError::Io(format!("Cannot read {}: {e}", path.display())))?;
+        let total = file
+            .metadata()
+            .await
+            .map(|m| m.len())
+            .map_err(|e| AgentError::Io(format!("Cannot read {}: {e}", path.display())))?;
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stream = tokio_util::io::ReaderStream::new(file).map(move |chunk| {
+            if let Ok(c) = &chunk {
+                let now = sent.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed)
+                    + c.len() as u64;
+                progress(now, total);
+            }
+            chunk
+        });
+        let encoded: String = url_encode(name);
+        let req = self
+            .request(Method::POST, &format!("/files?name={encoded}"))
+            .header(reqwest::header::CONTENT_LENGTH, total)
+            .body(reqwest::Body::wrap_stream(stream));
+        let res = self.send(req).await?;
+        self.json(res).await
+    }
+
+    /// Downloads a file's bytes.
+    pub async fn download(&self, file: &FileId) -> AgentResult<Response> {
+        self.send(self.request(Method::GET, &format!("/files/{file}")))
+            .await
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

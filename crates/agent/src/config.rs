@@ -10,11 +10,24 @@ pub const DATA_DIR_ENV: &str = "MESSENGER_AGENT_DATA_DIR";
 #[derive(Clone, Debug)]
 pub struct AgentConfig {
     pub data_dir: PathBuf,
+    /// Show desktop notifications (the app: yes; the command line: no).
+    pub notifications: bool,
+    /// Most bytes of downloaded file bodies kept on disk.
+    pub file_cache_bytes: u64,
 }
 
 impl AgentConfig {
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir }
+        Self {
+            data_dir,
+            notifications: false,
+            file_cache_bytes: 512 * 1024 * 1024,
+        }
+    }
+
+    pub fn with_notifications(mut self, on: bool) -> Self {
+        self.notifications = on;
+        self
     }
 
     /// `MESSENGER_AGENT_DATA_DIR`, else the OS's per-user data directory

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use messenger_protocol::User;
+use messenger_protocol::{
+    Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, Message, Settings,
+    Snippet, Timestamp, User,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::{ExportError, TS};
 
@@ -61,10 +64,212 @@ impl From<&crate::AgentError> for CommandError {
     }
 }
 
+/// The connection to the server, as the offline banner shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncState {
+    pub status: SyncStatus,
+    /// When the current status began (offline since …).
+    pub since: Timestamp,
+    /// While catching up: the share done, 0 to 1.
+    pub progress: Option<f32>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// Live: events arrive as they happen.
+    Online,
+    /// Trying to reach the server.
+    Connecting,
+    /// Fetching what happened while away.
+    CatchingUp,
+    /// The server cannot be reached; everything shown comes from the cache.
+    Offline,
+    /// The session ended on the server; sign in again.
+    SignedOut,
+}
+
+/// Inbox sorting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxSortOrder {
+    #[default]
+    Newest,
+    Oldest,
+    WaitingLongest,
+}
+
+/// One row of the contact list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct InboxRow {
+    pub contact: Contact,
+    /// Incoming messages not yet seen.
+    pub unread: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct InboxPage {
+    pub rows: Vec<InboxRow>,
+    /// All rows of the view (for the scroll height).
+    pub total: u32,
+}
+
+/// Counts for the inbox sidebar, for the chosen open/closed filter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct InboxCounts {
+    pub all: u32,
+    pub mine: u32,
+    pub unassigned: u32,
+    /// Views with unread messages get a dot.
+    pub all_unread: bool,
+    pub mine_unread: bool,
+    pub unassigned_unread: bool,
+}
+
+/// The local state of something written but not yet confirmed by the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Pending {
+    #[ts(type = "number")]
+    pub outbox_id: i64,
+    pub failed: bool,
+    pub error: Option<String>,
+}
+
+/// One entry of a contact's timeline: a message (activity entries included) or a comment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    Message {
+        message: Message,
+        /// Set for a local echo still in the outbox.
+        pending: Option<Pending>,
+    },
+    Comment {
+        comment: Comment,
+        pending: Option<Pending>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimelinePage {
+    /// Oldest first.
+    pub entries: Vec<TimelineEntry>,
+    /// Pass as `before` to read further back (from the cache).
+    pub older_cursor: Option<String>,
+    /// Whether the cache holds the contact's history back to its beginning.
+    pub history_complete: bool,
+}
+
+/// The contact drawer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ContactDetails {
+    pub contact: Contact,
+    /// Oldest first.
+    pub conversations: Vec<Conversation>,
+    pub channels: Vec<Channel>,
+    pub unread: u32,
+}
+
+/// Reference data the UI needs everywhere.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Workspace {
+    pub me: User,
+    pub settings: Settings,
+    pub users: Vec<User>,
+    pub channels: Vec<Channel>,
+    pub categories: Vec<ClosingNoteCategory>,
+    pub snippets: Vec<Snippet>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchHitKind {
+    Message,
+    Comment,
+    Contact,
+}
+
+/// A full-text search result; `snippet` marks matches with `<mark>`…`</mark>` (the rest is
+/// escaped text).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct SearchHit {
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    pub kind: SearchHitKind,
+    /// The message or comment to jump to.
+    pub ref_id: Option<String>,
+    pub snippet: String,
+    pub at: Option<Timestamp>,
+}
+
+/// An item of the outbox as the UI lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OutboxEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub client_id: String,
+    pub kind: String,
+    pub contact_id: Option<ContactId>,
+    /// A line for people ("Reply: On my way", "Assign to Alice").
+    pub summary: String,
+    pub failed: bool,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub created_at: Timestamp,
+}
+
+/// Live updates from the agent to the UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentEvent {
+    SyncState {
+        state: SyncState,
+    },
+    /// Contacts changed (list rows, counts, the drawer).
+    ContactsChanged {
+        ids: Vec<ContactId>,
+    },
+    /// A contact's timeline changed.
+    TimelineChanged {
+        contact_id: ContactId,
+    },
+    /// Users, settings, channels, categories or snippets changed.
+    WorkspaceChanged,
+    OutboxChanged {
+        count: u32,
+    },
+    /// An attachment or voice note is being uploaded.
+    UploadProgress {
+        client_id: String,
+        #[ts(type = "number")]
+        sent: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+    /// A notification was clicked: show this contact.
+    OpenContact {
+        contact_id: ContactId,
+    },
+    /// The session ended; the UI returns to sign-in.
+    SignedOut,
+}
+
 /// The agent's view types, with everything they reference.
 pub fn export_view(dir: &Path) -> Result<(), ExportError> {
     Session::export_all_to(dir)?;
     SignInDefaults::export_all_to(dir)?;
     CommandError::export_all_to(dir)?;
+    SyncState::export_all_to(dir)?;
+    InboxSortOrder::export_all_to(dir)?;
+    InboxPage::export_all_to(dir)?;
+    InboxCounts::export_all_to(dir)?;
+    TimelinePage::export_all_to(dir)?;
+    ContactDetails::export_all_to(dir)?;
+    Workspace::export_all_to(dir)?;
+    SearchHit::export_all_to(dir)?;
+    OutboxEntry::export_all_to(dir)?;
+    AgentEvent::export_all_to(dir)?;
     Ok(())
 }

@@ -152,6 +152,9 @@ pub struct SyncPage {
     #[ts(type = "number")]
     pub next_seq: Seq,
     pub has_more: bool,
+    /// The newest seq of the log when the page was read (for catch-up progress).
+    #[ts(type = "number")]
+    pub head_seq: Seq,
 }
 
 /// `GET /snapshot`: everything a client needs to start (or restart after 410) at `seq`;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub public_base: Arc<str>,
     pub presence: Arc<crate::presence::Presence>,
     pub reports: Arc<crate::reports::ReportIndex>,
+    /// Cancelled when the server stops: long-lived connections (streams) end with it.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -153,6 +155,7 @@ impl RunningServer {
     }
 
     async fn stop_and_wait(&mut self) {
+        self.state.stopping.cancel();
         for task in self.background.drain(..) {
             task.abort();
         }
@@ -171,6 +174,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        self.state.stopping.cancel();
         for task in self.background.drain(..) {
             task.abort();
         }
@@ -215,6 +219,7 @@ pub async fn start_with(
     let reports = Arc::new(crate::reports::ReportIndex::load(store.as_ref()).await?);
     let state = AppState {
         presence: Arc::new(crate::presence::Presence::new(clock.now())),
+        stopping: tokio_util::sync::CancellationToken::new(),
         reports,
         public_base: Arc::from(config.public_base(addr)),
         store,

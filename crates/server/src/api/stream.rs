@@ -172,6 +172,9 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return End::PeerGone,
                     Some(Ok(_)) => heard = Instant::now(),
                 },
+                () = self.state.stopping.cancelled() => {
+                    return End::Closed(CLOSE_GOING_AWAY, "the server is shutting down".into());
+                }
                 _ = ping.tick() => {
                     if heard.elapsed() > heartbeat * 3 {
                         return End::Closed(CLOSE_NO_PONG, "no answer to pings".into());

@@ -69,9 +69,9 @@ pub async fn sync(
         )));
     }
     let since = q.since;
-    let (events, scope): (Vec<LogEvent>, _) = read_as(&state, me, move |tx, ctx| {
+    let (events, scope, head): (Vec<LogEvent>, _, _) = read_as(&state, me, move |tx, ctx| {
         check_cursor(tx, since)?;
-        Ok((tx.events_after(since, limit)?, ctx.scope()))
+        Ok((tx.events_after(since, limit)?, ctx.scope(), tx.last_seq()?))
     })
     .await?;
     let has_more = events.len() == limit;
@@ -91,7 +91,7 @@ pub async fn sync(
         }
     }
     body.push_str(&format!(
-        r#"],"next_seq":{next_seq},"has_more":{has_more}}}"#
+        r#"],"next_seq":{next_seq},"has_more":{has_more},"head_seq":{head}}}"#
     ));
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -8,4 +8,8 @@ export type SyncPage = { events: Array<Event>,
 /**
  * Ask with `since=next_seq` next.
  */
-next_seq: number, has_more: boolean, };
+next_seq: number, has_more: boolean, 
+/**
+ * The newest seq of the log when the page was read (for catch-up progress).
+ */
+head_seq: number, };
