@@ -209,6 +209,7 @@ impl Account {
         if let Some(n) = &self.notifier {
             let me = self.session.user.id.clone();
             n.consider(
+                &self.cache,
                 &me,
                 &applied,
                 self.focused().as_ref(),

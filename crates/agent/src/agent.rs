@@ -287,9 +287,13 @@ impl Agent {
         outbox::entries(&*self.account()?)
     }
 
-    /// Tries to deliver what is due now.
+    /// Tries to deliver the whole outbox now (waiting retries included).
     pub async fn flush(&self) -> AgentResult<Flushed> {
-        outbox::flush(&self.account()?).await
+        let account = self.account()?;
+        account
+            .cache
+            .outbox_wake_all(messenger_protocol::Timestamp::now())?;
+        outbox::flush(&account).await
     }
 
     fn write(&self, w: Write) -> AgentResult<OutboxItem> {

@@ -206,16 +206,25 @@ fn backoff_ms(attempts: u32) -> i64 {
     (base as f64 * rand::rng().random_range(0.8..1.2)) as i64
 }
 
-/// Sends every due item once, in order; items of a contact wait behind a retrying one.
+/// Sends every due item once, in order: an item waits while an older item of the same
+/// contact is still queued (due later, or retrying), so a contact receives them in order.
 pub async fn flush(account: &Arc<Account>) -> AgentResult<Flushed> {
     let mut report = Flushed::default();
     let mut blocked: HashSet<ContactId> = HashSet::new();
-    for item in account.cache.outbox_due(Timestamp::now())? {
+    let now = Timestamp::now().millis();
+    for item in account.cache.outbox_queued()? {
         if item
             .contact_id
             .as_ref()
             .is_some_and(|c| blocked.contains(c))
         {
+            report.waiting += 1;
+            continue;
+        }
+        if item.next_attempt_at > now {
+            if let Some(c) = &item.contact_id {
+                blocked.insert(c.clone());
+            }
             report.waiting += 1;
             continue;
         }

@@ -18,7 +18,7 @@ use crate::cache::Applied;
 use crate::error::{AgentError, AgentResult};
 use crate::view::SyncStatus;
 
-const PAGE: u32 = 1000;
+const PAGE: u32 = 5000;
 /// Most stream events applied in one transaction.
 const STREAM_BATCH: usize = 500;
 /// The server pings every 20 s; this long without any frame means the connection is dead.
@@ -76,24 +76,40 @@ pub async fn bootstrap(account: &Arc<Account>) -> AgentResult<()> {
     Ok(())
 }
 
-/// Applies everything after the cache's seq, page by page; returns how many events.
+/// Applies everything after the cache's seq, page by page; returns how many events. The next
+/// page downloads while the current one is applied.
 pub async fn catch_up(account: &Arc<Account>) -> AgentResult<usize> {
     if account.cache.last_seq()?.is_none() {
         bootstrap(account).await?;
     }
     let mut total = 0;
     let start = account.cache.last_seq()?.unwrap_or(0);
+    let fetch = |since: Seq| {
+        let client = account.client.clone();
+        tokio::spawn(async move { client.sync(since, PAGE).await })
+    };
+    let mut pending = fetch(start);
     loop {
-        let since = account.cache.last_seq()?.unwrap_or(0);
-        let page = match account.client.sync(since, PAGE).await {
+        let page = match pending
+            .await
+            .map_err(|e| AgentError::Cache(e.to_string()))?
+        {
             Ok(p) => p,
             Err(e) if is_cursor_expired(&e) => {
                 tracing::warn!(error = %e, "the server no longer has our place in the log; starting again from its snapshot");
                 bootstrap(account).await?;
+                pending = fetch(account.cache.last_seq()?.unwrap_or(0));
                 continue;
             }
             Err(e) => return Err(e),
         };
+        let more = page.has_more;
+        if more {
+            pending = fetch(page.next_seq);
+        } else {
+            // Nothing left to fetch; a finished placeholder keeps the loop's shape.
+            pending = tokio::spawn(async { Err(AgentError::Invalid(String::new())) });
+        }
         let count = page.events.len();
         let mut applied = apply(account, page.events).await?;
         // Withheld events still move the cursor.
@@ -105,7 +121,7 @@ pub async fn catch_up(account: &Arc<Account>) -> AgentResult<usize> {
         }
         total += count;
         account.after_apply(applied);
-        if !page.has_more {
+        if !more {
             return Ok(total);
         }
         let span = (page.head_seq - start).max(1) as f32;
@@ -197,6 +213,8 @@ async fn follow(
     account.set_state(SyncStatus::Online, None, None, None);
     *offline_since = None;
     backoff.reset();
+    // Back online: what waited for the network goes now, not at its next retry time.
+    account.cache.outbox_wake_all(Timestamp::now())?;
     account.outbox_nudge.notify_one();
     let mut batch: Vec<Event> = Vec::new();
     loop {

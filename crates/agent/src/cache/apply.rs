@@ -22,8 +22,8 @@ pub struct Applied {
     /// Contacts the cache did not hold before (their history is fetched on demand).
     pub appeared: Vec<ContactId>,
     pub workspace_changed: bool,
-    /// New incoming messages, with their contact as it is now.
-    pub incoming: Vec<(Contact, Message)>,
+    /// New incoming messages (their contacts are read when someone needs them).
+    pub incoming: Vec<Message>,
     /// Contacts that became assigned to the signed-in user by someone else.
     pub assigned_to_me: Vec<Contact>,
     /// Client ids the server confirmed (outbox items to settle).
@@ -104,11 +104,8 @@ impl Cache {
                         tx.prepare_cached("UPDATE contacts SET unread = unread + 1 WHERE id = ?1")?
                             .execute([m.contact_id.as_str()])?;
                     }
-                    if new
-                        && m.direction == Direction::Incoming
-                        && let Some(c) = read_contact(&tx, &m.contact_id)?
-                    {
-                        out.incoming.push((c, m.clone()));
+                    if new && m.direction == Direction::Incoming {
+                        out.incoming.push(m.clone());
                     }
                     out.timelines.insert(m.contact_id.clone());
                     out.contacts.insert(m.contact_id.clone());
@@ -154,7 +151,7 @@ impl Cache {
             }
         }
         // A contact removed later in the batch is not news any more.
-        out.incoming.retain(|(c, _)| !removed.contains(&c.id));
+        out.incoming.retain(|m| !removed.contains(&m.contact_id));
         out.assigned_to_me
             .retain(|c| !removed.contains(&c.id) && !self_assigned.contains(&c.id));
         if out.events > 0 {
@@ -188,10 +185,7 @@ impl Cache {
         for id in cached.iter().filter(|id| !keep.contains(id.as_str())) {
             entities::purge_contact(&tx, &ContactId(id.clone()))?;
         }
-        tx.execute(
-            "DELETE FROM search WHERE kind IN ('message', 'comment')",
-            [],
-        )?;
+        tx.execute("DELETE FROM search", [])?;
         tx.execute(
             "DELETE FROM messages WHERE sort_key < ?1",
             [super::LOCAL_SORT_BASE],
@@ -279,16 +273,6 @@ impl Cache {
         tx.commit()?;
         Ok(())
     }
-}
-
-fn read_contact(conn: &rusqlite::Connection, id: &ContactId) -> AgentResult<Option<Contact>> {
-    use rusqlite::OptionalExtension;
-    let json: Option<String> = conn
-        .prepare_cached("SELECT json FROM contacts WHERE id = ?1")?
-        .query_row([id.as_str()], |r| r.get(0))
-        .optional()?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| AgentError::Cache(e.to_string())))
-        .transpose()
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> AgentResult<String> {

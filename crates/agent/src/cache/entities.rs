@@ -93,13 +93,11 @@ pub fn upsert_contact(conn: &Connection, c: &Contact) -> AgentResult<bool> {
         search_text
     ])?;
     if previous.as_deref() != Some(search_text.as_str()) {
-        let rowid = num(c.id.as_str()) * 4 + 2;
-        conn.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        let rowid = num(c.id.as_str());
+        conn.prepare_cached("DELETE FROM contact_search WHERE rowid = ?1")?
             .execute([rowid])?;
-        conn.prepare_cached(
-            "INSERT INTO search (rowid, text, kind, ref_id, contact_id, at) VALUES (?1, ?2, 'contact', NULL, ?3, NULL)",
-        )?
-        .execute(params![rowid, search_text, c.id.as_str()])?;
+        conn.prepare_cached("INSERT INTO contact_search (rowid, text) VALUES (?1, ?2)")?
+            .execute(params![rowid, search_text])?;
     }
     Ok(previous.is_none())
 }
@@ -118,7 +116,8 @@ pub fn purge_contact(conn: &Connection, id: &ContactId) -> AgentResult<()> {
     for r in rowids {
         del.execute([r])?;
     }
-    del.execute([num(id.as_str()) * 4 + 2])?;
+    conn.prepare_cached("DELETE FROM contact_search WHERE rowid = ?1")?
+        .execute([num(id.as_str())])?;
     for sql in [
         "DELETE FROM messages WHERE contact_id = ?1",
         "DELETE FROM comments WHERE contact_id = ?1",
@@ -145,20 +144,19 @@ pub fn upsert_message(conn: &Connection, m: &Message) -> AgentResult<bool> {
             .execute(params![client_id.as_str(), super::LOCAL_SORT_BASE])?;
     }
     let previous: Option<String> = conn
-        .prepare_cached("SELECT text FROM messages WHERE id = ?1")?
-        .query_row([m.id.as_str()], |r| r.get(0))
+        .prepare_cached("SELECT text FROM messages WHERE sort_key = ?1")?
+        .query_row([num(m.id.as_str())], |r| r.get(0))
         .optional()?;
     let sort_key = num(m.id.as_str());
     conn.prepare_cached(
-        "INSERT INTO messages (id, contact_id, sort_key, client_id, text, json, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id, text = excluded.text,
+        "INSERT INTO messages (sort_key, contact_id, client_id, text, json, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (sort_key) DO UPDATE SET contact_id = excluded.contact_id, text = excluded.text,
              json = excluded.json",
     )?
     .execute(params![
-        m.id.as_str(),
-        m.contact_id.as_str(),
         sort_key,
+        m.contact_id.as_str(),
         m.client_id.as_ref().map(|c| c.as_str()),
         m.text,
         json(m)?,
@@ -184,20 +182,19 @@ pub fn upsert_comment(conn: &Connection, c: &Comment) -> AgentResult<bool> {
         conn.prepare_cached("DELETE FROM comments WHERE client_id = ?1 AND sort_key >= ?2")?
             .execute(params![client_id.as_str(), super::LOCAL_SORT_BASE])?;
     }
+    let sort_key = num(c.id.as_str());
     let existed: bool = conn
-        .prepare_cached("SELECT 1 FROM comments WHERE id = ?1")?
-        .query_row([c.id.as_str()], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM comments WHERE sort_key = ?1")?
+        .query_row([sort_key], |_| Ok(()))
         .optional()?
         .is_some();
-    let sort_key = num(c.id.as_str());
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO comments (id, contact_id, sort_key, client_id, json, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO comments (sort_key, contact_id, client_id, json, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
-        c.id.as_str(),
-        c.contact_id.as_str(),
         sort_key,
+        c.contact_id.as_str(),
         c.client_id.as_ref().map(|x| x.as_str()),
         json(c)?,
         c.created_at.millis()

@@ -163,19 +163,19 @@ impl Cache {
             match echo {
                 Some(Echo::Message(m)) => {
                     tx.prepare_cached(
-                        "INSERT INTO messages (id, contact_id, sort_key, client_id, text, json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT INTO messages (sort_key, contact_id, client_id, text, json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
                     .execute(params![
-                        m.id.as_str(), m.contact_id.as_str(), LOCAL_SORT_BASE + id, client_id.as_str(), m.text,
+                        LOCAL_SORT_BASE + id, m.contact_id.as_str(), client_id.as_str(), m.text,
                         serde_json::to_string(&m).map_err(|e| AgentError::Cache(e.to_string()))?, m.created_at.millis()
                     ])?;
                 }
                 Some(Echo::Comment(c)) => {
                     tx.prepare_cached(
-                        "INSERT INTO comments (id, contact_id, sort_key, client_id, json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT INTO comments (sort_key, contact_id, client_id, json, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                     )?
                     .execute(params![
-                        c.id.as_str(), c.contact_id.as_str(), LOCAL_SORT_BASE + id, client_id.as_str(),
+                        LOCAL_SORT_BASE + id, c.contact_id.as_str(), client_id.as_str(),
                         serde_json::to_string(&c).map_err(|e| AgentError::Cache(e.to_string()))?, c.created_at.millis()
                     ])?;
                 }
@@ -222,15 +222,22 @@ impl Cache {
         Ok(u32::try_from(n).unwrap_or(0))
     }
 
-    /// Queued items whose time has come, oldest first.
-    pub fn outbox_due(&self, now: Timestamp) -> AgentResult<Vec<OutboxItem>> {
+    /// Every queued item, oldest first (due or not).
+    pub fn outbox_queued(&self) -> AgentResult<Vec<OutboxItem>> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 ORDER BY id"
+            "SELECT {COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY id"
         ))?;
-        let rows = stmt.query_map([now.millis()], row)?;
+        let rows = stmt.query_map([], row)?;
         rows.map(|r| r.map_err(AgentError::from).and_then(item))
             .collect()
+    }
+
+    /// Makes every queued item due now (the network is back, or the user asked).
+    pub fn outbox_wake_all(&self, now: Timestamp) -> AgentResult<()> {
+        self.writer()
+            .execute("UPDATE outbox SET next_attempt_at = ?1 WHERE state = 'queued' AND next_attempt_at > ?1", [now.millis()])?;
+        Ok(())
     }
 
     /// When the next queued item is due.

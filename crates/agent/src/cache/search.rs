@@ -39,17 +39,47 @@ fn escape_html(s: &str) -> String {
 }
 
 impl Cache {
+    /// Contacts whose name, email or phone match come first (best match first), then
+    /// messages and comments, newest first: reading the index in rowid order stops after
+    /// `limit` hits instead of ranking every match, which keeps common words fast.
     pub fn search(&self, input: &str, limit: u32) -> AgentResult<Vec<SearchHit>> {
         let Some(query) = fts_query(input) else {
             return Ok(Vec::new());
         };
         let conn = self.reader();
+        let mut hits = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT c.id, c.name, snippet(contact_search, 0, '{OPEN}', '{CLOSE}', '…', 12)
+                 FROM contact_search s JOIN contacts c ON c.id = CAST(s.rowid AS TEXT)
+                 WHERE contact_search MATCH ?1 ORDER BY rank LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![query, i64::from(limit.min(10))], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (id, name, snippet) = row?;
+                hits.push(SearchHit {
+                    contact_id: ContactId(id),
+                    contact_name: name,
+                    kind: SearchHitKind::Contact,
+                    ref_id: None,
+                    snippet: escape_html(&snippet),
+                    at: None,
+                });
+            }
+        }
+        let left = i64::from(limit).saturating_sub(hits.len() as i64).max(0);
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT s.kind, s.ref_id, s.contact_id, s.at, snippet(search, 0, '{OPEN}', '{CLOSE}', '…', 12), c.name
              FROM search s JOIN contacts c ON c.id = s.contact_id
-             WHERE search MATCH ?1 ORDER BY rank LIMIT ?2"
+             WHERE search MATCH ?1 ORDER BY s.rowid DESC LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![query, i64::from(limit)], |r| {
+        let rows = stmt.query_map(params![query, left], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -59,16 +89,15 @@ impl Cache {
                 r.get::<_, String>(5)?,
             ))
         })?;
-        let mut hits = Vec::new();
         for row in rows {
             let (kind, ref_id, contact_id, at, snippet, name) = row?;
             hits.push(SearchHit {
                 contact_id: ContactId(contact_id),
                 contact_name: name,
-                kind: match kind.as_str() {
-                    "message" => SearchHitKind::Message,
-                    "comment" => SearchHitKind::Comment,
-                    _ => SearchHitKind::Contact,
+                kind: if kind == "comment" {
+                    SearchHitKind::Comment
+                } else {
+                    SearchHitKind::Message
                 },
                 ref_id,
                 snippet: escape_html(&snippet),

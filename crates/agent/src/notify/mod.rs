@@ -11,7 +11,7 @@ use std::time::Duration;
 use messenger_protocol::{ContactId, UserId};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::cache::Applied;
+use crate::cache::{Applied, Cache};
 use crate::view::AgentEvent;
 pub use policy::Intent;
 
@@ -34,13 +34,18 @@ impl Notifier {
     /// Queues what a batch of events is worth telling.
     pub fn consider(
         &self,
+        cache: &Cache,
         me: &UserId,
         applied: &Applied,
         focused: Option<&ContactId>,
         notify_unassigned: bool,
     ) {
-        for (contact, message) in &applied.incoming {
-            if let Some(i) = policy::for_message(me, contact, message, focused, notify_unassigned) {
+        for message in &applied.incoming {
+            let Ok(Some(contact)) = cache.contact(&message.contact_id) else {
+                continue;
+            };
+            if let Some(i) = policy::for_message(me, &contact, message, focused, notify_unassigned)
+            {
                 let _ = self.tx.send(i);
             }
         }

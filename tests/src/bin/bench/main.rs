@@ -1,6 +1,7 @@
 //! `make bench`: the performance figures of IS-Messenger, measured on this machine with release
 //! builds, real processes and real files. Each scenario prints its figures and the target.
 
+mod agent;
 mod report;
 mod reports;
 mod sqlite_baseline;
@@ -21,6 +22,12 @@ enum Scenario {
     Webhooks,
     /// Report query time over 1,000,000 closed conversations.
     Reports,
+    /// The agent catching up 100k events.
+    AgentCatchUp,
+    /// Webhook → agent cache latency under load.
+    AgentLatency,
+    /// Offline search over 500k cached messages.
+    AgentSearch,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,7 +35,13 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let all = [Scenario::Webhooks, Scenario::Reports];
+    let all = [
+        Scenario::Webhooks,
+        Scenario::Reports,
+        Scenario::AgentCatchUp,
+        Scenario::AgentLatency,
+        Scenario::AgentSearch,
+    ];
     let chosen: Vec<Scenario> = cli
         .scenario
         .map(|s| vec![s])
@@ -38,6 +51,9 @@ fn main() -> anyhow::Result<()> {
         match s {
             Scenario::Webhooks => runtime.block_on(webhooks::run(&mut report))?,
             Scenario::Reports => runtime.block_on(reports::run(&mut report))?,
+            Scenario::AgentCatchUp => runtime.block_on(agent::catch_up(&mut report))?,
+            Scenario::AgentLatency => runtime.block_on(agent::latency(&mut report))?,
+            Scenario::AgentSearch => runtime.block_on(agent::search(&mut report))?,
         }
     }
     report.print();

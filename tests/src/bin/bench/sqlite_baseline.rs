@@ -5,12 +5,25 @@ use std::time::Instant;
 
 use rusqlite::{Connection, params};
 
-/// Rows (a message and an event each) per second, committing `per_tx` at a time.
+/// Rows (a message and an event each) per second, committing `per_tx` at a time (FULL).
 pub fn insert_rate(dir: &std::path::Path, per_tx: usize, total: usize) -> anyhow::Result<f64> {
-    let path = dir.join(format!("baseline-{per_tx}.db"));
+    rate(dir, per_tx, total, "FULL")
+}
+
+/// The same with `synchronous=NORMAL`, the agent cache's setting.
+pub fn insert_rate_normal(
+    dir: &std::path::Path,
+    per_tx: usize,
+    total: usize,
+) -> anyhow::Result<f64> {
+    rate(dir, per_tx, total, "NORMAL")
+}
+
+fn rate(dir: &std::path::Path, per_tx: usize, total: usize, sync: &str) -> anyhow::Result<f64> {
+    let path = dir.join(format!("baseline-{per_tx}-{sync}.db"));
     let conn = Connection::open(&path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "synchronous", sync)?;
     conn.execute_batch(
         "CREATE TABLE messages (id INTEGER PRIMARY KEY, contact_id INTEGER, text TEXT, created_at INTEGER);
          CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT);",

@@ -39,33 +39,36 @@ CREATE TABLE conversations (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX conversations_contact ON conversations (contact_id);
 
--- Messages from the server, and local echoes of messages in the outbox (id `local:<client id>`).
+-- Messages from the server, and local echoes of messages in the outbox.
 CREATE TABLE messages (
-    id         TEXT    PRIMARY KEY,
-    contact_id TEXT    NOT NULL,
     -- The server id as a number (timeline order); local echoes sort after everything.
-    sort_key   INTEGER NOT NULL,
+    sort_key   INTEGER PRIMARY KEY,
+    contact_id TEXT    NOT NULL,
     client_id  TEXT,
     text       TEXT    NOT NULL,
     json       TEXT    NOT NULL,
     created_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX messages_timeline ON messages (contact_id, created_at, sort_key);
 CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
 
 CREATE TABLE comments (
-    id         TEXT    PRIMARY KEY,
+    sort_key   INTEGER PRIMARY KEY,
     contact_id TEXT    NOT NULL,
-    sort_key   INTEGER NOT NULL,
     client_id  TEXT,
     json       TEXT    NOT NULL,
     created_at INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX comments_contact ON comments (contact_id, created_at, sort_key);
 CREATE INDEX comments_client ON comments (client_id) WHERE client_id IS NOT NULL;
 
--- Full-text search over message text, comments and contacts' names, emails and phones.
--- rowid: a message's id × 4, a comment's × 4 + 1, a contact's × 4 + 2.
+-- Full-text search over message text and comments (rowid: a message's id × 4, a comment's
+-- × 4 + 1, so rowid order is recency), and over contacts' names, emails and phones.
+CREATE VIRTUAL TABLE contact_search USING fts5(
+    text,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
 CREATE VIRTUAL TABLE search USING fts5(
     text,
     kind UNINDEXED,
