@@ -1,16 +1,23 @@
-//! The desktop shell: a window, and Tauri commands that forward to the agent core. No business
-//! logic lives here; see `crates/agent`.
+//! The desktop shell: a window, a tray icon, and Tauri commands that forward to the agent core.
+//! No business logic lives here; see `crates/agent`.
 
+mod agent_events;
 mod commands;
+mod file_protocol;
 mod shell_state;
+mod tray;
+
+use std::time::Instant;
 
 use messenger_agent::{Agent, AgentConfig};
 use shell_state::ShellState;
+use tauri::Manager;
 
 /// Environment variable that pre-fills the server on the sign-in screen.
 pub const SERVER_URL_ENV: &str = "MESSENGER_SERVER_URL";
 
 pub fn run() {
+    let started = Instant::now();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -19,23 +26,105 @@ pub fn run() {
         )
         .init();
 
-    let agent = AgentConfig::from_env().and_then(Agent::open);
+    // Opened inside the runtime: the agent's notifier and sync tasks live on it.
+    let agent = tauri::async_runtime::block_on(async {
+        AgentConfig::from_env()
+            .map(|c| c.with_notifications(true))
+            .and_then(Agent::open)
+    });
     if let Err(e) = &agent {
         tracing::error!(error = %e, "the agent core could not start; the window will say why");
     }
-    let state = ShellState::new(agent, std::env::var(SERVER_URL_ENV).ok());
+    let state = ShellState::new(agent, std::env::var(SERVER_URL_ENV).ok(), started);
 
     let result = tauri::Builder::default()
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol(
+            file_protocol::SCHEME,
+            |ctx, request, responder| {
+                let agent = ctx.app_handle().state::<ShellState>().agent().ok();
+                tauri::async_runtime::spawn(async move {
+                    responder.respond(file_protocol::serve(agent, request).await);
+                });
+            },
+        )
+        .setup(|app| {
+            let handle = app.handle().clone();
+            if let Err(e) = tray::create(&handle) {
+                // A desktop without a tray still has the window title.
+                tracing::warn!(error = %e, "no tray icon");
+            }
+            if let Ok(agent) = app.state::<ShellState>().agent() {
+                agent_events::forward(handle, agent.clone());
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = agent.start() {
+                        tracing::error!(error = %e, "syncing could not start");
+                    }
+                });
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session::sign_in_defaults,
             commands::session::current_session,
             commands::session::sign_in,
             commands::session::sign_out,
+            commands::inbox::inbox,
+            commands::inbox::inbox_counts,
+            commands::inbox::search,
+            commands::inbox::focus,
+            commands::inbox::sync_state,
+            commands::inbox::outbox,
+            commands::inbox::flush_outbox,
+            commands::inbox::retry_outbox_item,
+            commands::inbox::discard_outbox_item,
+            commands::conversation::timeline,
+            commands::conversation::contact_details,
+            commands::conversation::load_older,
+            commands::conversation::ensure_history,
+            commands::conversation::send_message,
+            commands::conversation::add_comment,
+            commands::conversation::assign,
+            commands::conversation::open_conversation,
+            commands::conversation::close_conversation,
+            commands::conversation::render_snippet,
+            commands::conversation::merge_contacts,
+            commands::files::stage_file,
+            commands::files::open_attachment,
+            commands::workspace::workspace,
+            commands::workspace::set_status,
+            commands::workspace::notify_unassigned,
+            commands::workspace::set_notify_unassigned,
+            commands::workspace::report,
+            commands::admin::update_settings,
+            commands::admin::create_category,
+            commands::admin::update_category,
+            commands::admin::delete_category,
+            commands::admin::create_snippet,
+            commands::admin::update_snippet,
+            commands::admin::delete_snippet,
+            commands::voice::voice_inputs,
+            commands::voice::start_recording,
+            commands::voice::stop_recording,
+            commands::voice::cancel_recording,
+            commands::voice::voice_drafts,
+            commands::voice::discard_voice_draft,
+            commands::voice::send_voice_draft,
+            commands::marks::mark,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!(error = %e, "the desktop app stopped with an error");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "the desktop app could not start");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event
+            && let Ok(agent) = app.state::<ShellState>().agent()
+        {
+            agent.shutdown();
+        }
+    });
 }

@@ -3,6 +3,7 @@
 //! script of steps, and failure hooks (screenshots, logs) run from `Drop`.
 
 pub mod artifacts;
+pub mod audio;
 pub mod binaries;
 pub mod desktop;
 pub mod server;

@@ -23,6 +23,7 @@ describe("App", () => {
     await user.type(screen.getByTestId("login-password"), "ada-password");
     await user.click(screen.getByTestId("login-submit"));
 
+    await user.click(await screen.findByTestId("account-menu"));
     expect(await screen.findByTestId("current-user")).toHaveTextContent("Ada Agent");
     await user.click(screen.getByTestId("sign-out"));
     expect(await screen.findByTestId("login-email")).toBeInTheDocument();
@@ -40,7 +41,7 @@ describe("App", () => {
 
     expect(await screen.findByTestId("login-error")).toHaveTextContent("Wrong email or password.");
     expect(screen.getByTestId("login-password")).toHaveValue("");
-    expect(screen.queryByTestId("current-user")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("account-menu")).not.toBeInTheDocument();
   });
 
   it("opens signed in when the agent remembers a session", async () => {
@@ -49,7 +50,9 @@ describe("App", () => {
       server_url: "http://127.0.0.1:8080",
       user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true },
     };
+    const user = userEvent.setup();
     render(App, { backend });
+    await user.click(await screen.findByTestId("account-menu"));
     expect(await screen.findByTestId("current-user")).toHaveTextContent("Ada Agent");
     expect(screen.queryByTestId("login-submit")).not.toBeInTheDocument();
   });

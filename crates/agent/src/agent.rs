@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use messenger_protocol::{
-    ContactId, ContactView, ConversationId, ConversationReport, FileId, RenderedSnippet, SnippetId,
-    StatusFilter, UserId, UserStatus,
+    ContactId, ContactView, ConversationId, ConversationReport, FileId, SnippetId, StatusFilter,
+    UserId, UserStatus,
 };
 use tokio::sync::broadcast;
 
@@ -406,22 +406,32 @@ impl Agent {
         files::open(&self.account()?, file).await
     }
 
-    /// A snippet with its variables filled by the server for this contact and me.
-    pub async fn render_snippet(
-        &self,
-        snippet: &SnippetId,
-        contact: &ContactId,
-    ) -> AgentResult<String> {
-        let client = self.client()?;
-        let r: RenderedSnippet = client
-            .post(
-                &format!("/snippets/{snippet}/render"),
-                &messenger_protocol::RenderSnippetRequest {
-                    contact_id: contact.clone(),
-                },
-            )
-            .await?;
-        Ok(r.text)
+    /// The media type and name of a file already opened (see [`open_file`](Self::open_file)).
+    pub fn file_type(&self, file: &FileId) -> AgentResult<Option<(String, String)>> {
+        Ok(self
+            .account()?
+            .cache
+            .cached_file(file)?
+            .map(|f| (f.mime, f.name)))
+    }
+
+    /// A snippet with its variables filled for this contact and me, from the cache (the same
+    /// rules as the server's, shared through the protocol crate), so it works offline.
+    pub fn render_snippet(&self, snippet: &SnippetId, contact: &ContactId) -> AgentResult<String> {
+        let account = self.account()?;
+        let unknown = || AgentError::Invalid("That snippet or contact is not known here.".into());
+        let workspace = account.cache.workspace()?.ok_or_else(unknown)?;
+        let snippet = workspace
+            .snippets
+            .iter()
+            .find(|s| &s.id == snippet)
+            .ok_or_else(unknown)?;
+        let contact = account.cache.contact(contact)?.ok_or_else(unknown)?;
+        Ok(messenger_protocol::snippet::render(
+            &snippet.text,
+            &contact,
+            &workspace.me.name,
+        ))
     }
 
     /// The report for a period: from the server when online (and kept), else the last one

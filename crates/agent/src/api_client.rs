@@ -118,10 +118,13 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> AgentResult<T> {
-        let res = self
-            .send(self.request(Method::POST, path).json(body))
-            .await?;
-        self.json(res).await
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// `DELETE`; the answer's body (if any) is not read.
+    pub async fn delete(&self, path: &str) -> AgentResult<()> {
+        self.send(self.request(Method::DELETE, path)).await?;
+        Ok(())
     }
 
     pub async fn login(&self, email: &str, password: &str) -> AgentResult<LoginResponse> {

@@ -1,11 +1,15 @@
 //! Where the agent keeps its files.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::error::{AgentError, AgentResult};
 
 /// Environment variable that overrides the data directory (tests use a temp dir per run).
 pub const DATA_DIR_ENV: &str = "MESSENGER_AGENT_DATA_DIR";
+
+/// Environment variable that shortens the voice-note length cap (seconds; tests use it).
+pub const VOICE_MAX_ENV: &str = "MESSENGER_VOICE_MAX_SECONDS";
 
 #[derive(Clone, Debug)]
 pub struct AgentConfig {
@@ -14,6 +18,8 @@ pub struct AgentConfig {
     pub notifications: bool,
     /// Most bytes of downloaded file bodies kept on disk.
     pub file_cache_bytes: u64,
+    /// The longest voice note; a recording stops by itself there.
+    pub voice_max: Duration,
 }
 
 impl AgentConfig {
@@ -22,6 +28,7 @@ impl AgentConfig {
             data_dir,
             notifications: false,
             file_cache_bytes: 512 * 1024 * 1024,
+            voice_max: crate::voice::DEFAULT_MAX_LENGTH,
         }
     }
 
@@ -33,7 +40,16 @@ impl AgentConfig {
     /// `MESSENGER_AGENT_DATA_DIR`, else the OS's per-user data directory
     /// (`~/.local/share/is-messenger` on Linux, `~/Library/Application Support/...` on macOS,
     /// `%APPDATA%\...` on Windows).
+    /// `MESSENGER_VOICE_MAX_SECONDS` shortens the voice-note cap.
     pub fn from_env() -> AgentResult<Self> {
+        let mut config = Self::data_dir_from_env()?;
+        if let Some(max) = voice_max_from_env()? {
+            config.voice_max = max;
+        }
+        Ok(config)
+    }
+
+    fn data_dir_from_env() -> AgentResult<Self> {
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
             return Ok(Self::new(PathBuf::from(dir)));
         }
@@ -44,5 +60,23 @@ impl AgentConfig {
                     "Cannot find a home directory for the agent's data; set {DATA_DIR_ENV}."
                 ))
             })
+    }
+}
+
+fn voice_max_from_env() -> AgentResult<Option<Duration>> {
+    let Some(value) = std::env::var(VOICE_MAX_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    match value.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= crate::voice::DEFAULT_MAX_LENGTH.as_secs_f64() => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        _ => Err(AgentError::Invalid(format!(
+            "{VOICE_MAX_ENV} must be a number of seconds from 0 to {}, not {value:?}.",
+            crate::voice::DEFAULT_MAX_LENGTH.as_secs()
+        ))),
     }
 }

@@ -20,6 +20,8 @@ pub mod outbox;
 pub mod server_url;
 pub mod sync;
 pub mod view;
+pub mod voice;
+mod workspace_admin;
 
 pub use agent::Agent;
 pub use config::AgentConfig;

@@ -71,6 +71,21 @@ enum Command {
     Outbox,
     /// Try to deliver the outbox now.
     Flush,
+    /// Record from the default microphone (or `--device`) into FILE: Ogg/Opus, or WAV when
+    /// FILE ends in `.wav`. Stops after `--seconds`, on Ctrl-C, or at the 5:00 cap. Needs no
+    /// sign-in.
+    Record {
+        #[arg(long, value_name = "FILE", required_unless_present = "list_devices")]
+        out: Option<std::path::PathBuf>,
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// A microphone's id or name (see `--list-devices`).
+        #[arg(long)]
+        device: Option<String>,
+        /// List the microphones (id, name, and `default` for the default one) and exit.
+        #[arg(long)]
+        list_devices: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,6 +122,15 @@ fn cell(s: &str) -> String {
 }
 
 async fn run(command: Command) -> messenger_agent::AgentResult<()> {
+    if let Command::Record {
+        out,
+        seconds,
+        device,
+        list_devices,
+    } = command
+    {
+        return record(out, seconds, device, list_devices).await;
+    }
     let agent = Agent::open(AgentConfig::from_env()?)?;
     match command {
         Command::Login {
@@ -247,6 +271,7 @@ async fn run(command: Command) -> messenger_agent::AgentResult<()> {
                 );
             }
         }
+        Command::Record { .. } => {}
         Command::Flush => {
             let r = agent.flush().await?;
             let left = agent.outbox()?.len();
@@ -258,4 +283,84 @@ async fn run(command: Command) -> messenger_agent::AgentResult<()> {
         }
     }
     Ok(())
+}
+
+/// `messenger-agent record`: the voice-note pipeline without the app or a session.
+async fn record(
+    out: Option<std::path::PathBuf>,
+    seconds: Option<f64>,
+    device: Option<String>,
+    list_devices: bool,
+) -> messenger_agent::AgentResult<()> {
+    use messenger_agent::voice::{self, Recorder, RecorderUpdate, RecordingOptions, StopReason};
+
+    if list_devices {
+        for d in voice::voice_inputs()? {
+            let default = if d.is_default { "default" } else { "" };
+            out!("{}\t{}\t{default}", d.id, cell(&d.name));
+        }
+        return Ok(());
+    }
+    let Some(out) = out else {
+        return Err(AgentError::Invalid(
+            "Say where to record: --out FILE.".into(),
+        ));
+    };
+    let cap = AgentConfig::from_env()?.voice_max;
+    let max = match seconds {
+        Some(s) if s > 0.0 && s.is_finite() => std::time::Duration::from_secs_f64(s).min(cap),
+        Some(_) => return Err(AgentError::Invalid("--seconds must be more than 0.".into())),
+        None => cap,
+    };
+    let (stopped_tx, mut stopped) = tokio::sync::mpsc::unbounded_channel();
+    let recorder = Recorder::start(
+        RecordingOptions {
+            device,
+            max,
+            wav_path: voice::note_file::capture_path(&out),
+        },
+        move |update| {
+            if let RecorderUpdate::StoppedByItself { .. } = update {
+                let _ = stopped_tx.send(());
+            }
+        },
+    )?;
+    eprintln!(
+        "recording from {} (up to {:.0} s; Ctrl-C stops)",
+        recorder.device(),
+        max.as_secs_f64()
+    );
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = stopped.recv() => {}
+    }
+    let recording = tokio::task::spawn_blocking(move || recorder.stop())
+        .await
+        .map_err(|e| AgentError::Io(format!("The recording could not be finished: {e}")))??;
+    let saved = voice::note_file::save(&recording, &out)?;
+    out!(
+        "recorded {:.2} s ({} ms), {} bytes: {}",
+        saved.duration_ms as f64 / 1000.0,
+        saved.duration_ms,
+        saved.size_bytes,
+        saved.path.display()
+    );
+    match recording.reason {
+        // Asked for longer than the cap (or for no length at all).
+        StopReason::Cap if seconds.is_none_or(|s| max.as_secs_f64() < s) => {
+            eprintln!("stopped at the length limit ({:.1} s)", max.as_secs_f64());
+            Ok(())
+        }
+        StopReason::Requested | StopReason::Cap => Ok(()),
+        StopReason::DeviceLost | StopReason::Failed => {
+            let why = recording
+                .problem
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "The recording stopped.".into());
+            Err(AgentError::Io(format!(
+                "{why} The recording so far was kept in {}.",
+                saved.path.display()
+            )))
+        }
+    }
 }

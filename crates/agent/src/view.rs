@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use messenger_protocol::{
-    Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, Message, Settings,
-    Snippet, Timestamp, User,
+    Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, ConversationReport,
+    Message, Settings, Snippet, Timestamp, User,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::{ExportError, TS};
@@ -220,6 +220,67 @@ pub struct OutboxEntry {
     pub created_at: Timestamp,
 }
 
+/// A report for the dashboard, and whether it is the last one kept (offline) rather than fresh.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReportView {
+    pub report: ConversationReport,
+    pub cached: bool,
+}
+
+/// A microphone the agent can record from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VoiceInput {
+    /// Stable id from the audio host (`alsa:default`, …); pass it to `start_recording`.
+    pub id: String,
+    /// What people call it.
+    pub name: String,
+    pub is_default: bool,
+}
+
+/// A recording under way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecordingStarted {
+    /// The id its draft will have.
+    pub id: String,
+    /// The microphone's name.
+    pub device: String,
+    /// The recording stops by itself at this length.
+    #[ts(type = "number")]
+    pub max_ms: u64,
+}
+
+/// A recorded voice note, not yet sent or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VoiceDraft {
+    pub id: String,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    /// Loudness per bucket (0–255), for drawing the note.
+    pub waveform: Vec<u8>,
+    /// The Ogg/Opus file that is played and sent.
+    pub path: String,
+    /// The same recording as WAV, for players without Opus.
+    pub wav_path: String,
+    pub mime: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    /// The recording reached the length cap and stopped there.
+    pub stopped_by_cap: bool,
+    pub created_at: Timestamp,
+}
+
+/// Why a recording stopped without being asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingStopReason {
+    /// The length cap (5:00) was reached.
+    Cap,
+    /// The microphone was unplugged, failed, or stopped delivering sound.
+    DeviceLost,
+    /// The recording could not be written (disk full…).
+    Failed,
+}
+
 /// Live updates from the agent to the UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -254,6 +315,20 @@ pub enum AgentEvent {
     },
     /// The session ended; the UI returns to sign-in.
     SignedOut,
+    /// While recording, ~15 times a second: the input level for the meter (0 = silence,
+    /// 1 = full scale, decibel-scaled) and the length so far.
+    RecordingLevel {
+        level: f32,
+        #[ts(type = "number")]
+        elapsed_ms: u64,
+    },
+    /// A recording stopped by itself; `message` says why for people, `draft` is what was kept
+    /// (none when too little was recorded).
+    RecordingStopped {
+        reason: RecordingStopReason,
+        message: String,
+        draft: Option<VoiceDraft>,
+    },
 }
 
 /// The agent's view types, with everything they reference.
@@ -263,6 +338,8 @@ pub fn export_view(dir: &Path) -> Result<(), ExportError> {
     CommandError::export_all_to(dir)?;
     SyncState::export_all_to(dir)?;
     InboxSortOrder::export_all_to(dir)?;
+    crate::cache::InboxQuery::export_all_to(dir)?;
+    crate::cache::outbox_store::StagedFile::export_all_to(dir)?;
     InboxPage::export_all_to(dir)?;
     InboxCounts::export_all_to(dir)?;
     TimelinePage::export_all_to(dir)?;
@@ -270,6 +347,10 @@ pub fn export_view(dir: &Path) -> Result<(), ExportError> {
     Workspace::export_all_to(dir)?;
     SearchHit::export_all_to(dir)?;
     OutboxEntry::export_all_to(dir)?;
+    ReportView::export_all_to(dir)?;
     AgentEvent::export_all_to(dir)?;
+    VoiceInput::export_all_to(dir)?;
+    RecordingStarted::export_all_to(dir)?;
+    VoiceDraft::export_all_to(dir)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub struct FileInfo {
     pub id: FileId,
     /// Hex SHA-256 of the bytes (files are stored content-addressed).
     pub sha256: String,
+    #[ts(type = "number")]
     pub size: u64,
     /// Sniffed from the bytes, else from the name.
     pub mime: String,

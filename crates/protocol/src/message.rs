@@ -130,6 +130,7 @@ pub struct Attachment {
     pub file_id: Option<FileId>,
     pub name: String,
     pub mime: String,
+    #[ts(type = "number")]
     pub size: u64,
     pub kind: AttachmentKind,
     pub status: AttachmentStatus,
@@ -139,7 +140,7 @@ pub struct Attachment {
     pub error: Option<String>,
     /// Length of a voice note or audio file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[ts(optional, type = "number")]
     pub duration_ms: Option<u64>,
     /// Loudness summary of a voice note (0–255 per bucket) for drawing its waveform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +207,7 @@ pub struct Message {
 #[serde(deny_unknown_fields)]
 pub struct VoiceNote {
     pub file_id: FileId,
+    #[ts(type = "number")]
     pub duration_ms: u64,
     #[serde(default)]
     pub waveform: Vec<u8>,

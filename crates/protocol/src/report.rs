@@ -10,6 +10,7 @@ use crate::ids::UserId;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DurationStats {
     /// How many conversations the figure covers.
+    #[ts(type = "number")]
     pub count: u64,
     pub avg: Option<f64>,
     pub median: Option<f64>,
@@ -20,7 +21,9 @@ pub struct DurationStats {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportFigures {
+    #[ts(type = "number")]
     pub opened: u64,
+    #[ts(type = "number")]
     pub closed: u64,
     pub first_response_time_s: DurationStats,
     pub resolution_time_s: DurationStats,
@@ -54,7 +57,9 @@ pub struct DayFigures {
 pub struct ConversationReport {
     pub from: String,
     pub to: String,
+    #[ts(type = "number")]
     pub opened: u64,
+    #[ts(type = "number")]
     pub closed: u64,
     pub first_response_time_s: DurationStats,
     pub resolution_time_s: DurationStats,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::contact::Contact;
 use crate::ids::{ContactId, SnippetId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -40,4 +41,50 @@ pub struct RenderSnippetRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenderedSnippet {
     pub text: String,
+}
+
+/// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
+/// `{{contact.email}}`, `{{contact.phone}}`, `{{user.name}}` and `{{user.first_name}}`
+/// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
+/// left as written, so a typo shows instead of vanishing.
+pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        match value_of(name, contact, user_name) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
+    Some(match name {
+        "contact.first_name" => contact.first_name.clone(),
+        "contact.last_name" => contact
+            .name
+            .strip_prefix(&contact.first_name)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default(),
+        "contact.name" => contact.name.clone(),
+        "contact.email" => contact.email.clone().unwrap_or_default(),
+        "contact.phone" => contact.phone.clone().unwrap_or_default(),
+        "user.name" => user_name.to_owned(),
+        "user.first_name" => user_name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        _ => return None,
+    })
 }

@@ -4,6 +4,8 @@
 use messenger_protocol::{Contact, ContactId, ContactView, StatusFilter, UserId};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Cache;
 use crate::error::{AgentError, AgentResult};
@@ -11,7 +13,8 @@ use crate::view::{InboxCounts, InboxPage, InboxRow, InboxSortOrder};
 
 pub type InboxSort = InboxSortOrder;
 
-#[derive(Clone, Debug)]
+/// A window of the contact list, as the UI asks for it.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
 pub struct InboxQuery {
     pub view: ContactView,
     pub status: StatusFilter,

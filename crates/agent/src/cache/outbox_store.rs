@@ -6,15 +6,17 @@ use messenger_protocol::{
 };
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::{Cache, LOCAL_SORT_BASE, entities};
 use crate::error::{AgentError, AgentResult};
 
 /// A file copied into the agent's staging directory, waiting to be uploaded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StagedFile {
     pub path: String,
     pub name: String,
+    #[ts(type = "number")]
     pub size: u64,
     pub mime: String,
     /// Set once uploaded (a retry does not upload again).

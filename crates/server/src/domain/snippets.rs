@@ -1,56 +1,13 @@
 //! Snippets: canned responses, and filling in their variables.
 
-use messenger_protocol::{Contact, EventPayload, Removed, Snippet, SnippetId, SnippetInput};
+use messenger_protocol::{EventPayload, Removed, Snippet, SnippetId, SnippetInput};
+
+/// Shared with the agent, which fills snippets offline.
+pub use messenger_protocol::snippet::render;
 
 use super::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::store::WriteTx;
-
-/// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
-/// `{{contact.email}}`, `{{contact.phone}}`, `{{user.name}}` and `{{user.first_name}}`
-/// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
-/// left as written, so a typo shows instead of vanishing.
-pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = after[..end].trim();
-        match value_of(name, contact, user_name) {
-            Some(v) => out.push_str(&v),
-            None => out.push_str(&rest[start..start + 2 + end + 2]),
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
-    Some(match name {
-        "contact.first_name" => contact.first_name.clone(),
-        "contact.last_name" => contact
-            .name
-            .strip_prefix(&contact.first_name)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default(),
-        "contact.name" => contact.name.clone(),
-        "contact.email" => contact.email.clone().unwrap_or_default(),
-        "contact.phone" => contact.phone.clone().unwrap_or_default(),
-        "user.name" => user_name.to_owned(),
-        "user.first_name" => user_name
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
-        _ => return None,
-    })
-}
 
 fn require_admin(ctx: &Ctx) -> AppResult<()> {
     if ctx.me.role.administers() {
@@ -152,7 +109,7 @@ pub fn delete(tx: &mut dyn WriteTx, ctx: &Ctx, id: &SnippetId) -> AppResult<()> 
 
 #[cfg(test)]
 mod tests {
-    use messenger_protocol::{ContactId, Role, Timestamp, UserId, UserStatus};
+    use messenger_protocol::{Contact, ContactId, Role, Timestamp, UserId, UserStatus};
 
     use super::*;
     use crate::store::UserRecord;

@@ -5,6 +5,7 @@ mod agent;
 mod report;
 mod reports;
 mod sqlite_baseline;
+mod voice;
 mod webhooks;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ enum Scenario {
     AgentLatency,
     /// Offline search over 500k cached messages.
     AgentSearch,
+    /// Voice notes: CPU while recording speech, encode time, bytes per minute (needs the
+    /// audio session; `scripts/bench` starts one).
+    Voice,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::AgentCatchUp,
         Scenario::AgentLatency,
         Scenario::AgentSearch,
+        Scenario::Voice,
     ];
     let chosen: Vec<Scenario> = cli
         .scenario
@@ -54,6 +59,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::AgentCatchUp => runtime.block_on(agent::catch_up(&mut report))?,
             Scenario::AgentLatency => runtime.block_on(agent::latency(&mut report))?,
             Scenario::AgentSearch => runtime.block_on(agent::search(&mut report))?,
+            Scenario::Voice => voice::run(&mut report)?,
         }
     }
     report.print();

@@ -1,2 +1,2 @@
-export { type Backend, BackendError } from "./backend";
+export { type Backend, BackendError, errorText } from "./backend";
 export { createTauriBackend } from "./tauri";

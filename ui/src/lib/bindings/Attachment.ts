@@ -7,7 +7,7 @@ export type Attachment = {
 /**
  * Set once the bytes are stored (`status: ready`).
  */
-file_id: FileId | null, name: string, mime: string, size: bigint, kind: AttachmentKind, status: AttachmentStatus, 
+file_id: FileId | null, name: string, mime: string, size: number, kind: AttachmentKind, status: AttachmentStatus, 
 /**
  * Why a fetch failed.
  */
@@ -15,7 +15,7 @@ error?: string,
 /**
  * Length of a voice note or audio file.
  */
-duration_ms?: bigint, 
+duration_ms?: number, 
 /**
  * Loudness summary of a voice note (0–255 per bucket) for drawing its waveform.
  */

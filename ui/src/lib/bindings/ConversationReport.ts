@@ -10,4 +10,4 @@ import type { UserFigures } from "./UserFigures";
  * not count), closed and resolution time on the closing day (credited to the assignee at
  * closing, else the user who closed).
  */
-export type ConversationReport = { from: string, to: string, opened: bigint, closed: bigint, first_response_time_s: DurationStats, resolution_time_s: DurationStats, by_user: Array<UserFigures>, by_day: Array<DayFigures>, };
+export type ConversationReport = { from: string, to: string, opened: number, closed: number, first_response_time_s: DurationStats, resolution_time_s: DurationStats, by_user: Array<UserFigures>, by_day: Array<DayFigures>, };

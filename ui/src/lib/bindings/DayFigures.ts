@@ -5,4 +5,4 @@ export type DayFigures = {
 /**
  * `YYYY-MM-DD` (UTC).
  */
-day: string, opened: bigint, closed: bigint, first_response_time_s: DurationStats, resolution_time_s: DurationStats, };
+day: string, opened: number, closed: number, first_response_time_s: DurationStats, resolution_time_s: DurationStats, };

@@ -7,4 +7,4 @@ export type DurationStats = {
 /**
  * How many conversations the figure covers.
  */
-count: bigint, avg: number | null, median: number | null, p90: number | null, };
+count: number, avg: number | null, median: number | null, p90: number | null, };

@@ -8,7 +8,7 @@ export type FileInfo = { id: FileId,
 /**
  * Hex SHA-256 of the bytes (files are stored content-addressed).
  */
-sha256: string, size: bigint, 
+sha256: string, size: number, 
 /**
  * Sniffed from the bytes, else from the name.
  */

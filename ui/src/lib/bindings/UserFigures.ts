@@ -6,4 +6,4 @@ export type UserFigures = {
 /**
  * `null` for what no user is credited with (opened while unassigned).
  */
-user_id: UserId | null, opened: bigint, closed: bigint, first_response_time_s: DurationStats, resolution_time_s: DurationStats, };
+user_id: UserId | null, opened: number, closed: number, first_response_time_s: DurationStats, resolution_time_s: DurationStats, };

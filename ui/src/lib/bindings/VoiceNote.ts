@@ -5,4 +5,4 @@ import type { FileId } from "./FileId";
  * A recorded voice note to send: a file uploaded with `POST /files`, with what the recorder
  * measured. Sent as a voice note where the channel supports voice, else as an audio file.
  */
-export type VoiceNote = { file_id: FileId, duration_ms: bigint, waveform: Array<number>, };
+export type VoiceNote = { file_id: FileId, duration_ms: number, waveform: Array<number>, };

@@ -1,0 +1,139 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { ADA, BOB, at, comment, message } from "../../../test/fixtures";
+import { entry, openContact, renderApp, seeded } from "../../../test/render-app";
+import { layout } from "./timeline-items";
+
+describe("Conversation", () => {
+  it("shows the timeline: messages with direction and delivery, activity lines, closing notes, comments", async () => {
+    const backend = seeded();
+    backend.timelines.set("10", [
+      ...(backend.timelines.get("10") ?? []),
+      entry(message("10", "On its way!", { id: "m-out", direction: "outgoing", sender: { kind: "user", id: ADA.id }, delivery: "read", created_at: at(2) })),
+      {
+        kind: "comment",
+        comment: comment("10", "Ask @Bob Manager about refunds", ADA, { id: "c-1", mentions: [BOB.id], created_at: at(3) }),
+        pending: null,
+      },
+      entry(
+        message("10", "Conversation closed by Ada Agent", {
+          id: "a-close",
+          direction: "activity",
+          sender: { kind: "system" },
+          activity: { kind: "conversation_closed", actor: { kind: "user", id: ADA.id }, closing_note: { category: "Resolved", summary: "Refund sent" } },
+          created_at: at(4),
+        }),
+      ),
+    ]);
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+
+    const messages = await screen.findAllByTestId("message");
+    const out = messages.find((m) => m.dataset.messageId === "m-out");
+    expect(out?.dataset.direction).toBe("outgoing");
+    expect(out?.dataset.delivery).toBe("read");
+    expect(messages.find((m) => m.dataset.messageId === "m-in")?.dataset.direction).toBe("incoming");
+    const activities = screen.getAllByTestId("activity");
+    expect(activities[0]).toHaveTextContent("Conversation opened by Maria Lopez");
+    expect(screen.getByTestId("closing-note")).toHaveTextContent("Resolved");
+    expect(screen.getByTestId("closing-note")).toHaveTextContent("Refund sent");
+    const c = screen.getByTestId("comment");
+    expect(c).toHaveTextContent("Internal comment");
+    expect(within(c).getByText("@Bob Manager")).toHaveClass("mention");
+  });
+
+  it("lays out day labels and a divider after each closed conversation, none after the last", () => {
+    const items = layout(
+      [
+        entry(message("1", "hi", { created_at: "2026-11-20T10:00:00Z" })),
+        entry(message("1", "closed", { direction: "activity", activity: { kind: "conversation_closed", actor: { kind: "user" } }, created_at: "2026-11-20T11:00:00Z" })),
+        entry(message("1", "again", { created_at: "2026-11-27T09:00:00Z" })),
+        entry(message("1", "closed", { direction: "activity", activity: { kind: "conversation_closed", actor: { kind: "user" } }, created_at: "2026-11-27T09:30:00Z" })),
+      ],
+      new Date("2026-11-27T12:00:00Z"),
+    );
+    expect(items.map((i) => i.kind)).toEqual(["day", "message", "closed", "divider", "day", "message", "closed"]);
+    expect(items[4]).toMatchObject({ kind: "day", label: "Today" });
+  });
+
+  it("shows pending messages greyed with a clock and failed ones with the reason, retry and discard", async () => {
+    const backend = seeded();
+    backend.timelines.set("10", [
+      { kind: "message", message: message("10", "queued", { id: "p1", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 7, failed: false, error: null } },
+      { kind: "message", message: message("10", "refused", { id: "p2", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 8, failed: true, error: "The contact's channel was removed." } },
+    ]);
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    const [queued, refused] = await screen.findAllByTestId("message");
+    expect(queued?.dataset.delivery).toBe("pending");
+    expect(queued).toHaveTextContent("Waiting to send");
+    expect(refused?.dataset.delivery).toBe("failed");
+    expect(within(refused as HTMLElement).getByTestId("message-error")).toHaveTextContent("The contact's channel was removed.");
+    await user.click(within(refused as HTMLElement).getByTestId("message-retry"));
+    await user.click(within(refused as HTMLElement).getByTestId("message-discard"));
+    expect(backend.callsOf("retryOutboxItem")).toEqual([[8]]);
+    expect(backend.callsOf("discardOutboxItem")).toEqual([[8]]);
+  });
+
+  it("assigns through the dropdown with search, and to me with the A key", async () => {
+    const backend = seeded();
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    await user.click(screen.getByTestId("assignee-select"));
+    await user.type(screen.getByTestId("assignee-search"), "bob");
+    const options = screen.getAllByTestId("assignee-option");
+    expect(options.map((o) => o.dataset.userId)).toEqual([BOB.id]);
+    await user.keyboard("{Enter}");
+    expect(backend.callsOf("assign")).toEqual([["10", BOB.id]]);
+    await waitFor(() => expect(screen.getByTestId("assignee-select").dataset.assigneeId).toBe(BOB.id));
+
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard("a");
+    expect(backend.callsOf("assign")).toEqual([["10", BOB.id], ["10", ADA.id]]);
+  });
+
+  it("closes with the closing note the workspace requires", async () => {
+    const backend = seeded();
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    await user.click(screen.getByTestId("conversation-close"));
+    const submit = await screen.findByTestId("closing-note-submit");
+    await user.click(submit);
+    expect(await screen.findByTestId("closing-note-error")).toHaveTextContent("needs a category");
+    expect(backend.callsOf("closeConversation")).toEqual([]);
+
+    await user.selectOptions(screen.getByTestId("closing-note-category"), "Resolved");
+    expect(screen.getByText("The question was answered.")).toBeInTheDocument();
+    await user.type(screen.getByTestId("closing-note-summary"), "Refund issued");
+    await user.click(submit);
+    expect(backend.callsOf("closeConversation")).toEqual([["10", "conv-10", "Resolved", "Refund issued"]]);
+    await waitFor(() => expect(screen.getByTestId("conversation-open")).toBeInTheDocument());
+  });
+
+  it("closes at once when the workspace has closing notes turned off, and reopens", async () => {
+    const backend = seeded();
+    if (backend.workspaceData) backend.workspaceData.settings.closing_note_mode = "disabled";
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    await user.click(screen.getByTestId("conversation-close"));
+    expect(screen.queryByTestId("closing-note-submit")).toBeNull();
+    expect(backend.callsOf("closeConversation")).toEqual([["10", "conv-10", null, null]]);
+    await user.click(await screen.findByTestId("conversation-open"));
+    expect(backend.callsOf("openConversation")).toEqual([["10"]]);
+  });
+
+  it("shows the contact's details and conversation history in the drawer", async () => {
+    const backend = seeded();
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    // A 1024-pixel window starts with the drawer closed; I opens it.
+    expect(screen.queryByTestId("contact-details")).toBeNull();
+    await fireEvent.keyDown(window, { key: "i" });
+    const details = await screen.findByTestId("contact-details");
+    expect(details).toHaveTextContent("maria@example.com");
+    expect(details).toHaveTextContent("vip");
+    expect(within(details).getAllByTestId("conversation-history-item")[0]).toHaveTextContent("Opened by the contact");
+    await fireEvent.keyDown(window, { key: "i" });
+    await waitFor(() => expect(screen.queryByTestId("contact-details")).toBeNull());
+  });
+});
