@@ -111,6 +111,7 @@ pub fn run() {
             commands::voice::discard_voice_draft,
             commands::voice::send_voice_draft,
             commands::marks::mark,
+            commands::marks::log_ui_error,
         ])
         .build(tauri::generate_context!());
     let app = match result {

@@ -6,8 +6,10 @@ pub mod artifacts;
 pub mod audio;
 pub mod binaries;
 pub mod desktop;
+pub mod provider;
 pub mod server;
 pub mod webdriver;
+pub mod workspace;
 
 pub use desktop::{DesktopApp, desktop_session_available};
 pub use server::ServerProcess;

@@ -8,6 +8,12 @@ use serde_json::{Value, json};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// WebDriver key codes (the W3C spec's private-use characters).
+pub const ENTER: &str = "\u{E007}";
+pub const SHIFT: &str = "\u{E008}";
+pub const CONTROL: &str = "\u{E009}";
+pub const ESCAPE: &str = "\u{E00C}";
+
 pub struct WebDriver {
     base: String,
     session: String,
@@ -84,6 +90,71 @@ impl WebDriver {
             .map(|id| Element(id.to_owned())))
     }
 
+    /// Every element matching a CSS selector, now.
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let res: Value = self
+            .http
+            .post(self.url("/elements"))
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()?
+            .json()?;
+        let list = Self::check(res)?;
+        Ok(list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str())
+            .map(|id| Element(id.to_owned()))
+            .collect())
+    }
+
+    /// An attribute of the element (`data-…` included), if set.
+    pub fn attr(&self, e: &Element, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .get(&format!("/element/{}/attribute/{name}", e.0))?
+            .as_str()
+            .map(str::to_owned))
+    }
+
+    /// Presses keys together (modifiers first), as a person would: `chord(&[CONTROL, "k"])`.
+    pub fn chord(&self, keys: &[&str]) -> Result<()> {
+        let mut actions: Vec<Value> = keys
+            .iter()
+            .map(|k| json!({"type": "keyDown", "value": k}))
+            .collect();
+        actions.extend(
+            keys.iter()
+                .rev()
+                .map(|k| json!({"type": "keyUp", "value": k})),
+        );
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )?;
+        self.http.delete(self.url("/actions")).send()?;
+        Ok(())
+    }
+
+    /// Polls `check` every 100 ms until it returns `Some`, or fails after `timeout` saying
+    /// what was awaited.
+    pub fn until<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut() -> Result<Option<T>>,
+    ) -> Result<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = check()? {
+                return Ok(v);
+            }
+            if Instant::now() >= deadline {
+                bail!("{what}: not within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits up to `timeout` for an element to appear.
     pub fn wait(&self, css: &str, timeout: Duration) -> Result<Element> {
         let deadline = Instant::now() + timeout;
@@ -154,6 +225,7 @@ impl WebDriver {
         Ok(())
     }
 
+    /// Sends keys to the element (WebDriver key codes such as [`ENTER`] included).
     pub fn type_text(&self, e: &Element, text: &str) -> Result<()> {
         self.post(&format!("/element/{}/value", e.0), json!({"text": text}))?;
         Ok(())

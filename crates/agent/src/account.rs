@@ -184,6 +184,14 @@ impl Account {
 
     /// Tells the UI what a batch changed, settles confirmed outbox items, and notifies.
     pub(crate) fn after_apply(&self, applied: Applied) {
+        // Settle confirmed writes first: a timeline read after the events below must not
+        // show a local echo whose server copy is already in the cache.
+        let mut settled = false;
+        for client_id in &applied.confirmed {
+            if let Ok(Some(_)) = self.cache.outbox_settle(client_id) {
+                settled = true;
+            }
+        }
         if !applied.contacts.is_empty() {
             self.emit(AgentEvent::ContactsChanged {
                 ids: applied.contacts.iter().cloned().collect(),
@@ -196,12 +204,6 @@ impl Account {
         }
         if applied.workspace_changed {
             self.emit(AgentEvent::WorkspaceChanged);
-        }
-        let mut settled = false;
-        for client_id in &applied.confirmed {
-            if let Ok(Some(_)) = self.cache.outbox_settle(client_id) {
-                settled = true;
-            }
         }
         if settled {
             self.emit_outbox();

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::{Server, agent, offline, online, until};
 use messenger_agent::cache::InboxQuery;
-use messenger_agent::view::InboxSortOrder;
+use messenger_agent::view::{InboxSortOrder, TimelineEntry};
 use messenger_agent::{Agent, AgentConfig};
 use messenger_protocol::{ContactId, ContactView, StatusFilter};
 use serde_json::json;
@@ -256,4 +256,79 @@ async fn the_file_cache_evicts_least_recently_used_bodies_beyond_its_cap() {
     // The message (and the file's metadata) stay; the body comes back when opened again.
     assert!(a.open_file(&ids[1]).await.unwrap().exists());
     let _ = json!({});
+}
+
+/// What a reader of the timeline sees after a day of writes: every write settled (no local
+/// echo left) and the server's activity entries in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeline_settles_every_write_and_shows_the_activity() {
+    let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = Server::start(sdir.path()).await;
+    let a = agent(adir.path());
+    a.login(&server.base(), "ada@example.com", "ada-password")
+        .await
+        .unwrap();
+    a.start().unwrap();
+    online(&a).await;
+    let contact = ContactId(server.incoming("+7", "m1", "where is my parcel").await);
+    until("the contact arrives", 10, || {
+        a.contact_details(&contact).unwrap().is_some()
+    })
+    .await;
+    let bo = server
+        .get("/users", &server.owner)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bo@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.add_comment(&contact, "checking with the courier".into(), vec![])
+        .unwrap();
+    a.assign(&contact, Some(messenger_protocol::UserId(bo)))
+        .unwrap();
+    until("the writes settle", 10, || a.outbox().unwrap().is_empty()).await;
+    let conversation = a
+        .contact_details(&contact)
+        .unwrap()
+        .unwrap()
+        .contact
+        .open_conversation_id
+        .unwrap();
+    a.close_conversation(&contact, &conversation, None, Some("done".into()))
+        .unwrap();
+    until("the close settles", 10, || a.outbox().unwrap().is_empty()).await;
+
+    let page = a.timeline(&contact, None, 50).unwrap();
+    let pending: Vec<_> = page
+        .entries
+        .iter()
+        .filter(|e| match e {
+            TimelineEntry::Message { pending, .. } | TimelineEntry::Comment { pending, .. } => {
+                pending.is_some()
+            }
+        })
+        .collect();
+    assert!(pending.is_empty(), "local echoes left: {pending:?}");
+    let activity: Vec<_> = page
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEntry::Message { message, .. } => message.activity.as_ref().map(|a| a.kind),
+            TimelineEntry::Comment { .. } => None,
+        })
+        .collect();
+    use messenger_protocol::ActivityKind as K;
+    assert_eq!(
+        activity,
+        vec![K::ConversationOpened, K::Assigned, K::ConversationClosed],
+        "activity entries"
+    );
+    assert!(
+        page.entries.iter().any(|e| matches!(e, TimelineEntry::Comment { comment, .. } if comment.text == "checking with the courier")),
+        "the comment is in the timeline"
+    );
 }

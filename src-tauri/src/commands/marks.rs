@@ -5,6 +5,12 @@ use tauri::State;
 
 use crate::shell_state::ShellState;
 
+/// An error the window could not handle (an exception in the UI), kept in the app's log.
+#[tauri::command]
+pub fn log_ui_error(message: String) {
+    tracing::error!("the window reported: {message}");
+}
+
 #[tauri::command]
 pub fn mark(state: State<'_, ShellState>, name: String) {
     let ms = state.started.elapsed().as_secs_f64() * 1000.0;

@@ -395,4 +395,9 @@ export class MemoryBackend implements Backend {
   mark(name: string) {
     this.marks.push(name);
   }
+
+  errors: string[] = [];
+  logError(message: string) {
+    this.errors.push(message);
+  }
 }

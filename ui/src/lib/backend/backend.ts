@@ -118,6 +118,8 @@ export interface Backend {
 
   /** A start-up milestone, logged by the app with the time since the process started. */
   mark(name: string): void;
+  /** Keeps an error the UI did not handle in the app's log. */
+  logError(message: string): void;
 }
 
 /** A failed backend call, with the agent's sentence for people. */

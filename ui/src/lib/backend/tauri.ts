@@ -98,6 +98,7 @@ export function createTauriBackend(): Backend {
     sendVoiceDraft: (contactId, id) => call("send_voice_draft", { contactId, id }),
     draftUrl: (id) => `${files}/draft/${encodeURIComponent(id)}`,
 
+    logError: (message) => void call("log_ui_error", { message }).catch(() => undefined),
     mark: (name) => void call("mark", { name }).catch(() => undefined),
   };
 }

@@ -31,7 +31,7 @@ export class AppState {
   drawerOpen = $state(typeof window === "undefined" || window.innerWidth >= 1400);
   /** Upload progress of messages on their way, by client id. */
   uploads = $state<Record<string, Upload>>({});
-  /** A message to scroll to and flash (a search hit). */
+  /** A timeline entry (its `entryId`) to scroll to and flash: a search hit. */
   highlight = $state<string | null>(null);
   /** Bumped to ask the composer to take the focus (shortcut, palette). */
   composerFocus = $state(0);

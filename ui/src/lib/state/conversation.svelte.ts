@@ -4,14 +4,13 @@ import type { Backend } from "../backend";
 import type { ContactDetails } from "../bindings/ContactDetails";
 import type { ContactId } from "../bindings/ContactId";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
+import { entryId } from "./entry-keys";
 
 export const PAGE = 50;
 /** A refresh re-reads at most this many entries (what an agent scrolled back through). */
 const MAX_RELOAD = 1000;
 
-export function entryId(e: TimelineEntry): string {
-  return e.kind === "message" ? e.message.id : e.comment.id;
-}
+
 
 export class ConversationState {
   contactId = $state<ContactId | null>(null);

@@ -42,6 +42,18 @@ describe("Conversation", () => {
     expect(within(c).getByText("@Bob Manager")).toHaveClass("mention");
   });
 
+  it("shows a comment and a message that share a number (they are numbered apart)", async () => {
+    const backend = seeded();
+    backend.timelines.set("10", [
+      entry(message("10", "message five", { id: "5", created_at: at(1) })),
+      { kind: "comment", comment: comment("10", "comment five", ADA, { id: "5", created_at: at(2) }), pending: null },
+    ]);
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    expect(await screen.findByText("message five")).toBeInTheDocument();
+    expect(screen.getByText("comment five")).toBeInTheDocument();
+  });
+
   it("lays out day labels and a divider after each closed conversation, none after the last", () => {
     const items = layout(
       [

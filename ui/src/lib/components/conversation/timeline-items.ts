@@ -5,6 +5,7 @@ import type { Message } from "../../bindings/Message";
 import type { Pending } from "../../bindings/Pending";
 import type { TimelineEntry } from "../../bindings/TimelineEntry";
 import { dayLabel, sameDay } from "../../format/time";
+import { commentKey, messageKey } from "../../state/entry-keys";
 
 export type TimelineItem =
   | { kind: "day"; key: string; label: string }
@@ -24,21 +25,21 @@ export function layout(entries: TimelineEntry[], now: Date = new Date()): Timeli
   for (const e of entries) {
     const ts = at(e);
     if (previous === null || !sameDay(previous, ts)) {
-      items.push({ kind: "day", key: `day-${ts}`, label: dayLabel(ts, now) });
+      items.push({ kind: "day", key: `day:${ts}:${items.length}`, label: dayLabel(ts, now) });
     }
     previous = ts;
     if (e.kind === "comment") {
-      items.push({ kind: "comment", key: e.comment.id, comment: e.comment, pending: e.pending });
+      items.push({ kind: "comment", key: commentKey(e.comment.id), comment: e.comment, pending: e.pending });
       continue;
     }
     const m = e.message;
     if (m.direction !== "activity") {
-      items.push({ kind: "message", key: m.id, message: m, pending: e.pending });
+      items.push({ kind: "message", key: messageKey(m.id), message: m, pending: e.pending });
     } else if (m.activity?.kind === "conversation_closed") {
-      items.push({ kind: "closed", key: m.id, message: m });
+      items.push({ kind: "closed", key: messageKey(m.id), message: m });
       items.push({ kind: "divider", key: `divider-${m.id}` });
     } else {
-      items.push({ kind: "activity", key: m.id, message: m });
+      items.push({ kind: "activity", key: messageKey(m.id), message: m });
     }
   }
   // No divider under the last conversation.

@@ -1,10 +1,12 @@
 import type { SearchHit } from "../../bindings/SearchHit";
 import type { AppState } from "../../state/app.svelte";
+import { commentKey, messageKey } from "../../state/entry-keys";
 
 /** Shows the contact of a search hit and, for a message or comment, scrolls to it. */
 export async function openHit(app: AppState, hit: SearchHit): Promise<void> {
   app.route = "inbox";
   app.overlay = null;
   if (app.conversation.contactId !== hit.contact_id) await app.select(hit.contact_id);
-  app.highlight = hit.kind === "contact" ? null : hit.ref_id;
+  if (hit.kind === "contact" || hit.ref_id === null) app.highlight = null;
+  else app.highlight = hit.kind === "comment" ? commentKey(hit.ref_id) : messageKey(hit.ref_id);
 }
