@@ -3,11 +3,12 @@
 #   make test   everything CI runs: lint, unit and integration tests, UI checks, end-to-end
 #   make e2e    only the end-to-end suite, inside a headless desktop session
 #   make bench  benchmarks with release builds (prints figures)
+#   make screenshots  the README's screenshots, from the real app on the demo workspace
 
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data
+.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data screenshots
 
 run:
 	scripts/run
@@ -45,6 +46,9 @@ e2e-build: ui-build
 
 e2e: e2e-build
 	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e -- --test-threads=1
+
+screenshots: e2e-build
+	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e --test screenshots -- --ignored
 
 bench: ui-build
 	scripts/bench

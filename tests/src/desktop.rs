@@ -72,6 +72,16 @@ pub struct DesktopApp {
 impl DesktopApp {
     /// Starts tauri-driver with the app's environment and opens the app.
     pub fn start(artifacts: &Path, agent_data_dir: &Path, server_url: &str) -> Result<Self> {
+        Self::start_with_env(artifacts, agent_data_dir, server_url, &[])
+    }
+
+    /// Like [`start`](Self::start), with more environment for the app (`GTK_THEME`, say).
+    pub fn start_with_env(
+        artifacts: &Path,
+        agent_data_dir: &Path,
+        server_url: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
         let log_path = artifacts.join("desktop.log");
@@ -87,6 +97,7 @@ impl DesktopApp {
             .env("MESSENGER_SERVER_URL", server_url)
             .env("RUST_LOG", "info,messenger_agent=debug")
             .env("NO_AT_BRIDGE", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
             .spawn()

@@ -24,13 +24,22 @@ impl ServerProcess {
 
     /// Like [`start`](Self::start) on a given address (to come back on the same port).
     pub fn start_on(data_dir: &Path, log_path: &Path, listen: &str) -> Result<Self> {
+        Self::spawn("serve", data_dir, log_path, listen)
+    }
+
+    /// `messenger-server demo`: the seeded demo workspace with simulated contacts.
+    pub fn start_demo(data_dir: &Path, log_path: &Path) -> Result<Self> {
+        Self::spawn("demo", data_dir, log_path, "127.0.0.1:0")
+    }
+
+    fn spawn(command: &str, data_dir: &Path, log_path: &Path, listen: &str) -> Result<Self> {
         let log = File::options()
             .create(true)
             .append(true)
             .open(log_path)
             .with_context(|| format!("open {}", log_path.display()))?;
         let mut child = Command::new(crate::binaries::server())
-            .args(["serve", "--listen", listen, "--data-dir"])
+            .args([command, "--listen", listen, "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())

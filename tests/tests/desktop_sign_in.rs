@@ -34,6 +34,8 @@ fn signs_in_through_the_ui_and_stays_signed_in_after_a_restart() {
     wd.fill(&wd.testid("login-password").unwrap(), PASSWORD)
         .unwrap();
     wd.click(&wd.testid("login-submit").unwrap()).unwrap();
+    // Who is signed in shows in the account menu at the foot of the navigation rail.
+    wd.click(&wd.testid("account-menu").unwrap()).unwrap();
     let shown = wd
         .wait_text(
             "[data-testid=\"current-user\"]",
@@ -46,6 +48,7 @@ fn signs_in_through_the_ui_and_stays_signed_in_after_a_restart() {
 
     app.restart().unwrap();
     let wd = app.wd();
+    wd.click(&wd.testid("account-menu").unwrap()).unwrap();
     let shown = wd
         .wait_text(
             "[data-testid=\"current-user\"]",
@@ -94,7 +97,7 @@ fn a_wrong_password_shows_the_error_and_stays_on_the_form() {
         .unwrap();
     assert_eq!(error, "Wrong email or password.");
     assert!(
-        wd.try_find("[data-testid=\"current-user\"]")
+        wd.try_find("[data-testid=\"account-menu\"]")
             .unwrap()
             .is_none()
     );
