@@ -117,6 +117,17 @@ impl Workspace {
         Self::answer(res, path)
     }
 
+    /// Assigns a contact (or unassigns it with `None`) as the owner.
+    pub fn assign(&self, contact: &str, user: Option<&str>) -> Result<()> {
+        let res = self
+            .http
+            .put(self.url(&format!("/contacts/{contact}/assignee")))
+            .bearer_auth(&self.owner)
+            .json(&json!({"user_id": user}))
+            .send()?;
+        Self::answer(res, "assign").map(drop)
+    }
+
     pub fn add_channel(
         &self,
         name: &str,

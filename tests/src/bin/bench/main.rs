@@ -2,6 +2,7 @@
 //! builds, real processes and real files. Each scenario prints its figures and the target.
 
 mod agent;
+mod desktop;
 mod report;
 mod reports;
 mod sqlite_baseline;
@@ -29,6 +30,9 @@ enum Scenario {
     AgentLatency,
     /// Offline search over 500k cached messages.
     AgentSearch,
+    /// The desktop app: start to painted inbox and idle memory with a large cache (needs a
+    /// display; `scripts/bench` starts a headless session).
+    Desktop,
     /// Voice notes: CPU while recording speech, encode time, bytes per minute (needs the
     /// audio session; `scripts/bench` starts one).
     Voice,
@@ -46,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::AgentLatency,
         Scenario::AgentSearch,
         Scenario::Voice,
+        Scenario::Desktop,
     ];
     let chosen: Vec<Scenario> = cli
         .scenario
@@ -60,6 +65,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::AgentLatency => runtime.block_on(agent::latency(&mut report))?,
             Scenario::AgentSearch => runtime.block_on(agent::search(&mut report))?,
             Scenario::Voice => voice::run(&mut report)?,
+            Scenario::Desktop => runtime.block_on(desktop::run(&mut report))?,
         }
     }
     report.print();

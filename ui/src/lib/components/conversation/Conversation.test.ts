@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { ADA, BOB, at, comment, message } from "../../../test/fixtures";
+import { ADA, BOB, at, comment, message, workspace } from "../../../test/fixtures";
 import { entry, openContact, renderApp, seeded } from "../../../test/render-app";
 import { layout } from "./timeline-items";
 
@@ -147,5 +147,29 @@ describe("Conversation", () => {
     expect(within(details).getAllByTestId("conversation-history-item")[0]).toHaveTextContent("Opened by the contact");
     await fireEvent.keyDown(window, { key: "i" });
     await waitFor(() => expect(screen.queryByTestId("contact-details")).toBeNull());
+  });
+
+  it("lets owners and managers merge another contact into this one", async () => {
+    const backend = seeded();
+    backend.workspaceData = workspace(BOB);
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    await fireEvent.keyDown(window, { key: "i" });
+    await user.click(await screen.findByTestId("contact-merge"));
+    await user.type(screen.getByTestId("merge-search"), "sam");
+    const [option] = await screen.findAllByTestId("merge-option");
+    expect(option?.dataset.contactId).toBe("11");
+    await user.click(option as HTMLElement);
+    await user.click(screen.getByTestId("merge-submit"));
+    expect(backend.callsOf("mergeContacts")).toEqual([["10", "11"]]);
+    await waitFor(() => expect(screen.queryByTestId("merge-dialog")).toBeNull());
+  });
+
+  it("does not offer merging to agents", async () => {
+    const { user } = await renderApp(seeded());
+    await openContact(user, "10");
+    await fireEvent.keyDown(window, { key: "i" });
+    await screen.findByTestId("contact-details");
+    expect(screen.queryByTestId("contact-merge")).toBeNull();
   });
 });

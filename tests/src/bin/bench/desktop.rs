@@ -1,0 +1,274 @@
+//! The desktop app's start-up and footprint: the release binary started with a signed-in
+//! account whose cache holds 10,000 contacts and 500,000 messages, timed from process start to
+//! the "inbox painted" mark the app logs; then the memory of the whole process tree (the shell
+//! and WebKit's web and network processes) once idle.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use messenger_agent::cache::{ApplyContext, Cache};
+use messenger_agent::{Agent, AgentConfig};
+use messenger_e2e::ServerProcess;
+use messenger_protocol::{
+    Actor, ActorKind, ChannelId, Contact, ContactChannel, ContactId, ConversationId, Delivery,
+    Direction, Event, EventPayload, Message, MessageId, Timestamp, UserId,
+};
+
+use crate::report::Report;
+
+const CONTACTS: i64 = 10_000;
+const MESSAGES: i64 = 500_000;
+const LAUNCHES: usize = 5;
+
+/// A signed-in account (its session points at a server that is then stopped, so the app
+/// paints from its cache alone, as it does before any network answer).
+async fn prepared_account(dir: &Path) -> anyhow::Result<()> {
+    let data = dir.join("server");
+    std::fs::create_dir_all(&data)?;
+    ServerProcess::add_user(
+        &data,
+        "ada@example.com",
+        "Ada Agent",
+        "ada-password",
+        "agent",
+    )?;
+    let server = ServerProcess::start(&data, &dir.join("server.log"))?;
+    let agent = Agent::open(AgentConfig::new(dir.join("agent")))?;
+    agent
+        .login(&server.base_url, "ada@example.com", "ada-password")
+        .await?;
+    agent.sync_once().await?;
+    let account = agent.account()?;
+    let me = account.session.user.id.clone();
+    let cache_path = account.dir.join("cache.db");
+    drop(account);
+    agent.shutdown();
+    drop(agent);
+    drop(server);
+    fill(&cache_path, me)
+}
+
+fn fill(cache_path: &Path, me: UserId) -> anyhow::Result<()> {
+    let cache = Cache::open(cache_path)?;
+    let ctx = ApplyContext {
+        me: me.clone(),
+        focused: None,
+    };
+    let start = Timestamp::now().plus_millis(-MESSAGES * 1000);
+    let at = |i: i64| start.plus_millis(i * 1000);
+    let mut seq = 1_000_000i64;
+    let mut batch = Vec::with_capacity(10_000);
+    for c in 1..=CONTACTS {
+        seq += 1;
+        batch.push(Event {
+            seq,
+            at: at(0),
+            payload: EventPayload::ContactUpserted(contact(c, &me, at(c * 50))),
+        });
+    }
+    cache.apply(&batch, &ctx)?;
+    batch.clear();
+    for m in 1..=MESSAGES {
+        seq += 1;
+        batch.push(Event {
+            seq,
+            at: at(m),
+            payload: EventPayload::MessageUpserted(message(m, 1 + m % CONTACTS, at(m))),
+        });
+        if batch.len() == 10_000 {
+            cache.apply(&batch, &ctx)?;
+            batch.clear();
+        }
+    }
+    cache.apply(&batch, &ctx)?;
+    Ok(())
+}
+
+fn contact(id: i64, me: &UserId, last: Timestamp) -> Contact {
+    Contact {
+        id: ContactId(id.to_string()),
+        name: format!("Customer {id}"),
+        first_name: "Customer".into(),
+        email: Some(format!("customer{id}@example.com")),
+        phone: Some(format!("+1555{id:07}")),
+        tags: vec![],
+        assignee_id: (id % 3 == 0).then(|| me.clone()),
+        open_conversation_id: Some(ConversationId(format!("c{id}"))),
+        last_message_at: Some(last),
+        last_message_preview: Some("Where is my parcel? It was due on Monday.".into()),
+        waiting_since: None,
+        channels: vec![ContactChannel {
+            channel_id: ChannelId("1".into()),
+            external_id: format!("wa-{id}"),
+        }],
+        created_at: last,
+    }
+}
+
+fn message(id: i64, contact: i64, at: Timestamp) -> Message {
+    let incoming = id % 2 == 0;
+    Message {
+        id: MessageId(id.to_string()),
+        client_id: None,
+        contact_id: ContactId(contact.to_string()),
+        conversation_id: Some(ConversationId(format!("c{contact}"))),
+        channel_id: Some(ChannelId("1".into())),
+        direction: if incoming {
+            Direction::Incoming
+        } else {
+            Direction::Outgoing
+        },
+        sender: Actor::of(if incoming {
+            ActorKind::Contact
+        } else {
+            ActorKind::User
+        }),
+        text: format!("Message {id}: the order, the refund and the delivery date."),
+        attachments: vec![],
+        delivery: Delivery::Delivered,
+        error: None,
+        activity: None,
+        created_at: at,
+    }
+}
+
+/// Starts the app; answers the child and the time until it logged "inbox painted".
+fn launch(app: &Path, data: &Path) -> anyhow::Result<(Child, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(app)
+        .env("MESSENGER_AGENT_DATA_DIR", data)
+        .env("RUST_LOG", "info")
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("start {}", app.display()))?;
+    let stderr = child.stderr.take().context("no stderr")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("mark: inbox painted") {
+                let _ = tx.send(started.elapsed());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(t) => Ok((child, t)),
+        Err(_) => {
+            let _ = child.kill();
+            bail!("the app did not paint its inbox within 60 s")
+        }
+    }
+}
+
+/// The process and all its descendants (WebKit's helper processes).
+fn tree(root: u32) -> Vec<u32> {
+    let mut all = vec![root];
+    let mut i = 0;
+    while i < all.len() {
+        let parent = all[i];
+        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+            .unwrap_or_default();
+        all.extend(
+            children
+                .split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+        i += 1;
+    }
+    all
+}
+
+/// (RSS, PSS) in kB of one process, from smaps_rollup.
+fn memory_kb(pid: u32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field("Rss:"), field("Pss:"))
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+pub async fn run(report: &mut Report) -> anyhow::Result<()> {
+    println!(
+        "desktop app: cold start and idle memory with a 10,000-contact, 500,000-message cache"
+    );
+    let app = messenger_e2e::binaries::desktop();
+    if std::env::var_os("DISPLAY").is_none() {
+        bail!("the desktop scenario needs a display (scripts/bench starts a headless session)");
+    }
+    let dir = tempfile::tempdir()?;
+    let filling = Instant::now();
+    prepared_account(dir.path()).await?;
+    println!("  cache filled in {:.1} s", filling.elapsed().as_secs_f64());
+    let data = dir.path().join("agent");
+
+    let mut times = Vec::new();
+    for i in 0..LAUNCHES {
+        let (child, painted) = launch(&app, &data)?;
+        println!(
+            "  launch {}: inbox painted after {:.0} ms",
+            i + 1,
+            painted.as_secs_f64() * 1000.0
+        );
+        times.push(painted);
+        if i + 1 < LAUNCHES {
+            stop(child);
+            continue;
+        }
+        // The last launch stays up to be measured idle.
+        std::thread::sleep(Duration::from_secs(10));
+        let pids = tree(child.id());
+        let (rss, pss) = pids
+            .iter()
+            .map(|p| memory_kb(*p))
+            .fold((0, 0), |(r, p), (r1, p1)| (r + r1, p + p1));
+        stop(child);
+        report.add(
+            "desktop app idle memory, whole process tree (shell + WebKit processes), after 10 s",
+            format!(
+                "PSS {:.0} MB (RSS {:.0} MB) over {} processes",
+                pss as f64 / 1024.0,
+                rss as f64 / 1024.0,
+                pids.len()
+            ),
+            "≤ 150 MB",
+        );
+    }
+    let first = times[0];
+    times.sort();
+    let median = times[times.len() / 2];
+    report.add(
+        "desktop app start to inbox painted (release, 10k contacts, 500k messages cached)",
+        format!(
+            "first {:.0} ms, median of {LAUNCHES} {:.0} ms",
+            first.as_secs_f64() * 1000.0,
+            median.as_secs_f64() * 1000.0
+        ),
+        "≤ 500 ms",
+    );
+    Ok(())
+}
