@@ -1,10 +1,10 @@
 //! Voice notes recorded for real: speech from espeak-ng played into the headless session's
-//! PulseAudio null sink, captured from its monitor (the default source) through cpal and ALSA,
-//! by the `messenger-agent record` command and by the library the app uses. Checked with
-//! opus-tools and sox: valid Ogg/Opus, the asked length, not silent next to a silent baseline,
-//! the length cap, no microphone, a microphone lost mid-recording, cancel, and sending as a
-//! voice note or an audio file depending on the channel. Run inside
-//! `scripts/desktop-session run …`; skipped without an audio session (failed under CI).
+//! PulseAudio null sink, captured from its monitor (the default source) through cpal's
+//! PulseAudio host, by the `messenger-agent record` command and by the library the app uses.
+//! Checked with opus-tools and sox: valid Ogg/Opus, the asked length, not silent next to a
+//! silent baseline, the length cap, no microphone, a microphone lost mid-recording, cancel,
+//! signing out, and sending as a voice note or an audio file depending on the channel. Run
+//! inside `scripts/desktop-session run …`; skipped without an audio session (failed under CI).
 #![allow(clippy::unwrap_used)]
 // The sink lock serialises whole tests, each on its own runtime: held across awaits on purpose.
 #![allow(clippy::await_holding_lock)]
@@ -641,6 +641,42 @@ async fn the_agent_stops_at_the_cap_with_a_draft_and_cancel_leaves_nothing() {
         stopped_or_nothing(&mut events).await.is_none(),
         "cancel is not a stop"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_account_has_its_own_recording_and_signing_out_cancels_it() {
+    messenger_e2e::require_audio!();
+    let _sink = sink();
+    let dir = artifacts::dir_for("voice_agent_sign_out");
+    let world = World::start(&dir).await;
+    let (data_a, data_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = signed_in_agent(&world, AgentConfig::new(data_a.path().to_path_buf())).await;
+    let b = signed_in_agent(&world, AgentConfig::new(data_b.path().to_path_buf())).await;
+
+    let inputs = a.voice_inputs().unwrap();
+    assert!(
+        inputs.iter().all(|i| !i.id.starts_with("alsa:null")),
+        "no ALSA plug-ins offered: {inputs:?}"
+    );
+    let chosen = &inputs[0];
+    a.start_recording(Some(chosen.name.clone())).unwrap();
+    assert!(a.is_recording() && !b.is_recording(), "not shared");
+    let by_id = b.start_recording(Some(chosen.id.clone())).unwrap();
+    assert!(b.is_recording());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(!voice_files(data_a.path()).is_empty());
+
+    a.logout().await.unwrap();
+    assert!(!a.is_recording(), "signing out cancels the recording");
+    assert!(
+        voice_files(data_a.path()).is_empty(),
+        "nothing is left: {:?}",
+        voice_files(data_a.path())
+    );
+    assert!(a.cancel_recording().is_ok(), "cancel signed out is a no-op");
+    let draft = b.stop_recording().await.unwrap();
+    assert_eq!(draft.id, by_id.id, "the other agent's recording went on");
+    assert!(draft.duration_ms >= 1000, "{draft:?}");
 }
 
 async fn stopped_or_nothing(events: &mut broadcast::Receiver<AgentEvent>) -> Option<AgentEvent> {

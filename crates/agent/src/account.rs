@@ -17,6 +17,7 @@ use crate::cache::{Applied, ApplyContext};
 use crate::error::AgentResult;
 use crate::notify::Notifier;
 use crate::view::{AgentEvent, SyncState, SyncStatus};
+use crate::voice::RecordingSlot;
 
 pub struct Account {
     pub session: StoredSession,
@@ -34,6 +35,8 @@ pub struct Account {
     pub(crate) notifier: Option<Notifier>,
     /// Most bytes of file bodies kept (least recently used go first).
     pub file_cache_cap: u64,
+    /// The voice note being recorded, if any; [`stop`](Self::stop) cancels it.
+    pub voice: Arc<RecordingSlot>,
 }
 
 /// Where one (server, user)'s files live.
@@ -76,6 +79,7 @@ impl Account {
             tasks: Mutex::new(Vec::new()),
             notifier,
             file_cache_cap,
+            voice: Arc::default(),
         })
     }
 
@@ -167,9 +171,11 @@ impl Account {
             .is_empty()
     }
 
-    /// Stops the background tasks (sign-out, shutdown).
+    /// Stops the background tasks and cancels a recording under way, leaving no file
+    /// (sign-out, shutdown).
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        self.voice.cancel();
         for t in self
             .tasks
             .lock()

@@ -2,35 +2,23 @@
 //! draft, cancel, list/delete drafts, and send a draft through the outbox like any message
 //! (so it works offline). Live level and self-stops reach the UI as [`AgentEvent`]s.
 //!
-//! The recording under way is kept per process, not per `Agent`: there is one microphone,
-//! and `Agent` has no field for it.
+//! The recording under way is kept in the signed-in [`Account`] ([`RecordingSlot`]): signing
+//! out cancels it.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Weak};
 
 use messenger_protocol::ContactId;
 use tokio::sync::broadcast;
 
 use super::drafts::Drafts;
 use super::error::VoiceError;
+use super::in_progress::{Active, RecordingSlot};
 use super::recorder::{Recorder, RecorderUpdate, Recording, RecordingOptions, StopReason};
 use crate::Agent;
 use crate::account::Account;
 use crate::cache::OutboxItem;
 use crate::error::{AgentError, AgentResult};
 use crate::view::{AgentEvent, RecordingStarted, RecordingStopReason, VoiceDraft, VoiceInput};
-
-struct Active {
-    id: String,
-    drafts: Arc<Drafts>,
-    recorder: Recorder,
-}
-
-static ACTIVE: Mutex<Option<Active>> = Mutex::new(None);
-
-fn active() -> MutexGuard<'static, Option<Active>> {
-    // A panic while holding the lock leaves at worst a recorder to cancel; carry on.
-    ACTIVE.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// What a self-stopped recording tells the person.
 fn stop_message(
@@ -99,7 +87,11 @@ impl Agent {
     /// a recording is already under way.
     pub fn start_recording(&self, device: Option<String>) -> AgentResult<RecordingStarted> {
         let account = self.account()?;
-        let mut slot = active();
+        let mut slot = account.voice.lock();
+        // Signing out sets this before cancelling under the same lock: no recording outlives it.
+        if account.stopping() {
+            return Err(AgentError::SignedOut);
+        }
         if slot.is_some() {
             return Err(VoiceError::AlreadyRecording.into());
         }
@@ -113,6 +105,8 @@ impl Agent {
         };
         let on_update = {
             let (events, id, drafts) = (account.events.clone(), id.clone(), drafts.clone());
+            // Weak: a recording that stops by itself after sign-out has no account to report to.
+            let owner = Arc::downgrade(&account.voice);
             move |update| match update {
                 RecorderUpdate::Level { level, elapsed_ms } => {
                     let _ = events.send(AgentEvent::RecordingLevel { level, elapsed_ms });
@@ -120,9 +114,12 @@ impl Agent {
                 RecorderUpdate::StoppedByItself { .. } => {
                     // Called on the recorder's own thread, which cannot wait for itself.
                     let (events, id, drafts) = (events.clone(), id.clone(), drafts.clone());
+                    let owner = owner.clone();
                     let spawned = std::thread::Builder::new()
                         .name("voice-finish".into())
-                        .spawn(move || finish_stopped_by_itself(&id, &drafts, &events, max));
+                        .spawn(move || {
+                            finish_stopped_by_itself(&owner, &id, &drafts, &events, max);
+                        });
                     if let Err(e) = spawned {
                         tracing::error!(error = %e, "cannot finish a recording that stopped");
                     }
@@ -143,9 +140,9 @@ impl Agent {
         Ok(started)
     }
 
-    /// Whether a recording is under way.
+    /// Whether a recording is under way (never when signed out).
     pub fn is_recording(&self) -> bool {
-        active().is_some()
+        self.account().is_ok_and(|a| a.voice.is_recording())
     }
 
     /// Stops the recording and encodes it into a draft (a moment for a long note).
@@ -155,7 +152,11 @@ impl Agent {
             id,
             drafts,
             recorder,
-        } = active().take().ok_or(VoiceError::NotRecording)?;
+        } = account
+            .voice
+            .lock()
+            .take()
+            .ok_or(VoiceError::NotRecording)?;
         let max = self.config().voice_max;
         let events = account.events.clone();
         let draft = tokio::task::spawn_blocking(move || {
@@ -166,11 +167,11 @@ impl Agent {
         Ok(draft)
     }
 
-    /// Stops the recording and deletes it; nothing is left behind. A no-op when none runs.
+    /// Stops the recording and deletes it; nothing is left behind. A no-op when none runs
+    /// (or signed out: signing out cancelled it).
     pub fn cancel_recording(&self) -> AgentResult<()> {
-        let taken = active().take();
-        if let Some(Active { recorder, .. }) = taken {
-            recorder.cancel();
+        if let Ok(account) = self.account() {
+            account.voice.cancel();
         }
         Ok(())
     }
@@ -179,7 +180,7 @@ impl Agent {
     /// interrupted are recovered here).
     pub fn voice_drafts(&self) -> AgentResult<Vec<VoiceDraft>> {
         let account = self.account()?;
-        let recording = active().as_ref().map(|a| a.id.clone());
+        let recording = account.voice.recording_id();
         Ok(Drafts::in_account(&account.dir).list(recording.as_deref())?)
     }
 
@@ -221,19 +222,14 @@ impl Agent {
 }
 
 fn finish_stopped_by_itself(
+    owner: &Weak<RecordingSlot>,
     id: &str,
     drafts: &Drafts,
     events: &broadcast::Sender<AgentEvent>,
     max: std::time::Duration,
 ) {
-    let taken = {
-        let mut slot = active();
-        match slot.as_ref() {
-            Some(a) if a.id == id => slot.take(),
-            // `stop_recording` or `cancel_recording` got there first.
-            _ => None,
-        }
-    };
+    // `stop_recording`, `cancel_recording` or signing out may have got there first.
+    let taken = owner.upgrade().and_then(|slot| slot.take_if(id));
     let Some(Active { recorder, .. }) = taken else {
         return;
     };

@@ -19,9 +19,32 @@ where
     );
 }
 
+/// [`downmix_into`] for the little-endian `f32` frames a sound server sends as bytes.
+pub fn downmix_f32le_into(bytes: &[u8], channels: usize, mono: &mut Vec<f32>) {
+    let channels = channels.max(1);
+    let scale = 1.0 / channels as f32;
+    mono.extend(bytes.chunks_exact(4 * channels).map(|frame| {
+        frame
+            .chunks_exact(4)
+            .filter_map(|s| s.try_into().ok().map(f32::from_le_bytes))
+            .sum::<f32>()
+            * scale
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn little_endian_f32_bytes_downmix_like_samples() {
+        let frames = [0.5f32, -0.5, 1.0, 0.0, -1.0, -1.0];
+        let mut bytes: Vec<u8> = frames.iter().flat_map(|s| s.to_le_bytes()).collect();
+        bytes.push(7); // half a sample left over: ignored
+        let mut mono = Vec::new();
+        downmix_f32le_into(&bytes, 2, &mut mono);
+        assert_eq!(mono, vec![0.0, 0.5, -1.0]);
+    }
 
     #[test]
     fn stereo_f32_frames_become_their_mean() {

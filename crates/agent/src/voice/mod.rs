@@ -4,10 +4,11 @@
 //! draft that the agent plays back, deletes or sends through the outbox.
 //!
 //! The pieces, from the microphone inwards: [`devices`] (what can be recorded from),
-//! [`input_stream`] (the cpal stream and its cheap callback), [`downmix`], [`resample`],
+//! [`input_stream`] (the cpal stream, or the sound server's on Linux, and its cheap callback), [`downmix`], [`resample`],
 //! [`level`] (the live meter), [`wav_file`] (the capture on disk), [`recorder`] (the thread
 //! that owns it all and stops at the cap or when the device is lost), [`opus_ogg`] and
-//! [`waveform`] (the encoded note), [`drafts`] (notes kept in the account's folder) and
+//! [`waveform`] (the encoded note), [`drafts`] (notes kept in the account's folder),
+//! [`in_progress`] (the recording under way, held by the signed-in account) and
 //! [`agent_api`] (what the app calls on [`crate::Agent`]).
 
 pub mod agent_api;
@@ -15,10 +16,13 @@ pub mod devices;
 pub mod downmix;
 pub mod drafts;
 pub mod error;
+pub mod in_progress;
 pub mod input_stream;
 pub mod level;
 pub mod note_file;
 pub mod opus_ogg;
+#[cfg(target_os = "linux")]
+pub(crate) mod pulse;
 pub mod recorder;
 pub mod resample;
 pub mod wav_file;
@@ -26,6 +30,7 @@ pub mod waveform;
 
 pub use devices::voice_inputs;
 pub use error::VoiceError;
+pub use in_progress::RecordingSlot;
 pub use opus_ogg::{EncodedNote, encode_wav};
 pub use recorder::{Recorder, RecorderUpdate, Recording, RecordingOptions, StopReason};
 

@@ -1,5 +1,5 @@
 //! Voice notes: the CPU the recorder takes while speech is recorded for half a minute (the
-//! cpal callback, resampling and WAV writing; from /proc/self/stat, all threads), how long
+//! audio callback, resampling and WAV writing; from /proc/self/stat, all threads), how long
 //! encoding takes, and the size of a note per minute next to its WAV capture. Needs the audio
 //! session (`scripts/bench` starts one when PULSE_SERVER is not set).
 
@@ -88,7 +88,7 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
         "the capture is silent (RMS {rms}): is speech reaching the sink?"
     );
     report.add(
-        "voice: CPU while recording speech, whole recording (open, cpal callback, downmix, resample to 16 kHz, WAV), % of one core",
+        "voice: CPU while recording speech, whole recording (open, audio callback, downmix, resample to 16 kHz, WAV), % of one core",
         format!(
             "{:.2}% ({:.2} s CPU over {:.1} s)",
             cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
