@@ -6,6 +6,7 @@ mod commands;
 mod file_protocol;
 mod shell_state;
 mod tray;
+mod webview_tuning;
 
 use std::time::Instant;
 
@@ -35,6 +36,7 @@ pub fn run() {
     if let Err(e) = &agent {
         tracing::error!(error = %e, "the agent core could not start; the window will say why");
     }
+    commands::marks::log(started, "agent opened");
     let state = ShellState::new(agent, std::env::var(SERVER_URL_ENV).ok(), started);
 
     let result = tauri::Builder::default()
@@ -48,8 +50,12 @@ pub fn run() {
                 });
             },
         )
-        .setup(|app| {
+        .setup(move |app| {
+            commands::marks::log(started, "window set up");
             let handle = app.handle().clone();
+            if let Some(window) = handle.get_webview_window("main") {
+                webview_tuning::apply(&window);
+            }
             if let Err(e) = tray::create(&handle) {
                 // A desktop without a tray still has the window title.
                 tracing::warn!(error = %e, "no tray icon");

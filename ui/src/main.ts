@@ -7,6 +7,7 @@ const target = document.getElementById("app");
 if (!target) throw new Error("index.html lacks #app");
 
 const backend = createTauriBackend();
+backend.mark("ui script started");
 
 // What the UI does not handle lands in the app's log, where support can find it.
 window.addEventListener("error", (e) => backend.logError(`${e.message} at ${e.filename}:${e.lineno}`));

@@ -1,6 +1,8 @@
 //! Start-up marks: the UI reports milestones ("inbox painted"), logged with the time since the
 //! process started, so `make bench` can measure a cold start from outside.
 
+use std::time::Instant;
+
 use tauri::State;
 
 use crate::shell_state::ShellState;
@@ -13,7 +15,11 @@ pub fn log_ui_error(message: String) {
 
 #[tauri::command]
 pub fn mark(state: State<'_, ShellState>, name: String) {
-    let ms = state.started.elapsed().as_secs_f64() * 1000.0;
-    // A fixed shape the benchmark parses: `mark: <name> at <ms> ms`.
+    log(state.started, &name);
+}
+
+/// Logs a milestone in the fixed shape the benchmark parses: `mark: <name> at <ms> ms`.
+pub fn log(started: Instant, name: &str) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!("mark: {name} at {ms:.1} ms");
 }

