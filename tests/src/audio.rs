@@ -119,9 +119,11 @@ impl Playback {
 impl Drop for Playback {
     fn drop(&mut self) {
         // The loop runs in its own process group; end the group (our child and its paplay).
+        // The `--` matters: procps-ng 4.0.2's kill reads `-TERM -12345` as signal options and
+        // signals process group -1, that is every process on the machine.
         let pid = self.0.id();
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{pid}")])
+            .args(["-TERM", "--", &format!("-{pid}")])
             .stderr(Stdio::null())
             .status();
         let _ = self.0.kill();
