@@ -1,6 +1,9 @@
-//! `msgfile://localhost/<file id>` (and `/draft/<id>` for unsent voice notes): attachment bodies for `<img>`, `<audio>` and downloads in
-//! the webview. Served from the agent's file cache, downloaded on first use, so attachments
-//! seen once keep showing offline. Byte ranges are honoured because media players seek with them.
+//! `msgfile://localhost/<file id>` (and `/draft/<id>` for unsent voice notes): attachment
+//! bodies for `<img>`, `<audio>` and downloads in the webview. Served from the agent's file
+//! cache, downloaded on first use, so attachments seen once keep showing offline. Byte ranges
+//! are honoured because media players seek with them. The page's origin differs from this
+//! scheme's, so replies allow any origin: `fetch` needs that (WebKitGTK plays audio from a blob
+//! fetched here), and the scheme exists only inside the app's own webview.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +19,14 @@ type Reply = Response<Vec<u8>>;
 fn reply(status: StatusCode, body: &str) -> Reply {
     let mut r = Response::new(body.as_bytes().to_vec());
     *r.status_mut() = status;
-    r.headers_mut().insert(
+    let headers = r.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
     );
     r
 }
@@ -88,6 +96,7 @@ fn with_body(body: Vec<u8>, mime: &str, range: Option<(u64, u64)>) -> Reply {
         .status(status)
         .header(header::CONTENT_TYPE, mime)
         .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header(header::CONTENT_LENGTH, slice.len().to_string());
     if let Some(cr) = content_range {
         builder = builder.header(header::CONTENT_RANGE, cr);
