@@ -46,18 +46,23 @@ fn record_speech(wd: &WebDriver, wav: &std::path::Path) {
     .unwrap();
 }
 
+/// Opens a contact from the list. Rows are recycled by position, so a row found just before the
+/// list re-sorts (a reply moves its contact to the top) may show another contact by the time it
+/// is clicked: find it again and retry until its conversation is open.
 fn open_contact(wd: &WebDriver, id: &str) {
-    let row = wd
-        .wait(
-            &format!("[data-testid=\"contact-item\"][data-contact-id=\"{id}\"]"),
-            LONG,
-        )
-        .unwrap();
-    wd.click(&row).unwrap();
-    wd.wait(
-        &format!("[data-testid=\"conversation-header\"][data-contact-id=\"{id}\"]"),
-        LONG,
-    )
+    let row = format!("[data-testid=\"contact-item\"][data-contact-id=\"{id}\"]");
+    let header = format!("[data-testid=\"conversation-header\"][data-contact-id=\"{id}\"]");
+    wd.until("the contact's conversation is open", LONG, || {
+        // A click on a row being re-rendered may fail; the next round finds it again.
+        if let Some(e) = wd.try_find(&row)?
+            && wd.click(&e).is_err()
+        {
+            return Ok(None);
+        }
+        wd.wait(&header, Duration::from_secs(2))
+            .map(Some)
+            .or(Ok(None))
+    })
     .unwrap();
 }
 
@@ -140,6 +145,15 @@ fn records_plays_deletes_and_sends_voice_notes() {
         LONG,
     )
     .unwrap();
+    // Not played yet, and not reported unplayable either.
+    let complaints = wd
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=\"audio-player\"] [role=alert]')]\
+             .map(e => e.textContent).join(' / ')",
+            serde_json::json!([]),
+        )
+        .unwrap();
+    assert_eq!(complaints, "", "the sent note's player reports a problem");
     let messages = ws.messages(&vera).unwrap();
     assert_eq!(
         messages

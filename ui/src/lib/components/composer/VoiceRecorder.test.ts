@@ -15,7 +15,7 @@ describe("Voice recorder", () => {
 
     await user.click(screen.getByTestId("recorder-stop"));
     expect(await screen.findByTestId("recorder-play")).toBeInTheDocument();
-    expect(screen.getByTestId("recorder-player").querySelector("audio")?.getAttribute("src")).toBe("memory://draft/d1");
+    expect(screen.getByTestId("recorder-player").querySelector("audio")?.dataset.src).toBe("memory://draft/d1");
 
     await user.click(screen.getByTestId("recorder-delete"));
     await waitFor(() => expect(backend.callsOf("startRecording").length).toBe(2));
