@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Server, agent, offline, online, until};
+use common::{Server, agent, follow_as_ada, offline, until};
 use messenger_agent::cache::InboxQuery;
 use messenger_agent::view::{InboxSortOrder, TimelineEntry};
 use messenger_agent::{Agent, AgentConfig};
@@ -124,11 +124,7 @@ async fn inbox_views_counts_unread_and_focus() {
     let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start(sdir.path()).await;
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let one = ContactId(server.incoming("+1", "m1", "first").await);
     let two = ContactId(server.incoming("+2", "m2", "second").await);
     until("both contacts", 10, || {
@@ -201,11 +197,7 @@ async fn queued_writes_go_out_in_order_per_contact() {
     let mut server = Server::start(sdir.path()).await;
     let contact = ContactId(server.incoming("+1", "m1", "hi").await);
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     server.stop().await;
     offline(&a).await;
     for i in 1..=8 {
@@ -226,11 +218,7 @@ async fn the_file_cache_evicts_least_recently_used_bodies_beyond_its_cap() {
     let mut config = AgentConfig::new(adir.path().to_path_buf());
     config.file_cache_bytes = 250_000;
     let a = Agent::open(config).unwrap();
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let mut ids = Vec::new();
     for i in 0..3u8 {
         let staged = a
@@ -265,11 +253,7 @@ async fn the_timeline_settles_every_write_and_shows_the_activity() {
     let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start(sdir.path()).await;
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let contact = ContactId(server.incoming("+7", "m1", "where is my parcel").await);
     until("the contact arrives", 10, || {
         a.contact_details(&contact).unwrap().is_some()

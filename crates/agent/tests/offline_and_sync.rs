@@ -6,7 +6,7 @@
 mod common;
 
 use common::proxy::Proxy;
-use common::{Server, agent, offline, online, until};
+use common::{Server, agent, follow_as_ada, offline, online, until};
 use messenger_agent::cache::InboxQuery;
 use messenger_agent::view::TimelineEntry;
 use messenger_protocol::{ContactId, ContactView, StatusFilter};
@@ -62,11 +62,7 @@ async fn reads_and_searches_everything_it_has_seen_after_the_server_stops() {
         .await;
 
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let maria = ContactId(maria);
     a.ensure_history(&maria).await.unwrap();
     a.ensure_history(&ContactId(other.clone())).await.unwrap();
@@ -119,11 +115,7 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
     let contact = ContactId(server.incoming("+1", "m1", "Are you open today?").await);
     {
         let a = agent(adir.path());
-        a.login(&server.base(), "ada@example.com", "ada-password")
-            .await
-            .unwrap();
-        a.start().unwrap();
-        online(&a).await;
+        follow_as_ada(&a, &server.base()).await;
         server.stop().await;
         offline(&a).await;
         a.send_message(&contact, Some("Yes, until 18:00".into()), Vec::new(), None)
@@ -178,11 +170,7 @@ async fn a_send_whose_answer_is_lost_is_retried_and_stored_once() {
     let proxy = Proxy::start(server.addr).await;
     let contact = ContactId(server.incoming("+1", "m1", "hi").await);
     let a = agent(adir.path());
-    a.login(&proxy.url(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &proxy.url()).await;
     proxy.lose_next_answer("/messages");
     a.send_message(&contact, Some("Only once, please".into()), Vec::new(), None)
         .unwrap();
@@ -211,11 +199,7 @@ async fn resumes_without_gaps_when_the_connection_drops_during_inbound_traffic()
     let proxy = Proxy::start(server.addr).await;
     let contact = server.incoming("+1", "m0", "first").await;
     let a = agent(adir.path());
-    a.login(&proxy.url(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &proxy.url()).await;
     let contact = ContactId(contact);
     a.ensure_history(&contact).await.unwrap();
     // Contacts keep writing while the agent's connection drops twice.
@@ -259,11 +243,7 @@ async fn a_410_re_bootstraps_and_keeps_the_outbox() {
     let proxy = Proxy::start(server.addr).await;
     let contact = ContactId(server.incoming("+1", "m1", "hi").await);
     let a = agent(adir.path());
-    a.login(&proxy.url(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &proxy.url()).await;
     proxy.go_offline();
     offline(&a).await;
     a.send_message(
@@ -308,11 +288,7 @@ async fn a_contact_that_leaves_sight_is_purged_from_the_cache() {
         .incoming("+1", "m1", "secret plans for the merger")
         .await;
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let cid = ContactId(contact.clone());
     a.ensure_history(&cid).await.unwrap();
     assert_eq!(a.search("merger", 10).unwrap().len(), 1);
@@ -374,11 +350,7 @@ async fn refused_writes_fail_with_the_servers_reason_and_can_be_retried_or_disca
     let server = Server::start(sdir.path()).await;
     let contact = ContactId(server.incoming("+1", "m1", "hi").await);
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     server
         .call(
             reqwest::Method::PATCH,
@@ -477,11 +449,7 @@ async fn attachments_upload_first_and_open_offline_from_the_file_cache() {
     let mut server = Server::start(sdir.path()).await;
     let contact = ContactId(server.incoming("+1", "m1", "send me the invoice").await);
     let a = agent(adir.path());
-    a.login(&server.base(), "ada@example.com", "ada-password")
-        .await
-        .unwrap();
-    a.start().unwrap();
-    online(&a).await;
+    follow_as_ada(&a, &server.base()).await;
     let mut progress = a.subscribe();
     let pdf = b"%PDF-1.7\n".repeat(20_000);
     let staged = a.stage_bytes("invoice.pdf", &pdf).unwrap();

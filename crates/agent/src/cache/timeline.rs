@@ -5,7 +5,7 @@ use messenger_protocol::{
     Channel, ClosingNoteCategory, Comment, ContactId, Conversation, Message, Settings, Snippet,
     User,
 };
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use super::{Cache, LOCAL_SORT_BASE};
@@ -33,6 +33,50 @@ fn decode(s: &str) -> AgentResult<Position> {
     }
 }
 
+/// Up to `limit` rows of one kind (`table` holds messages or comments, ranked `kind` among
+/// entries of the same time) older than `before`, newest first: the stored JSON, and the
+/// outbox state of a row still waiting to be sent.
+fn older_rows(
+    conn: &Connection,
+    table: &str,
+    kind: i64,
+    contact: &ContactId,
+    before: Position,
+    limit: i64,
+) -> AgentResult<Vec<(Position, String, Option<Pending>)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.json, t.created_at, t.sort_key, o.id, o.state, o.error
+         FROM {table} t LEFT JOIN outbox o ON t.sort_key >= ?5 AND o.client_id = t.client_id
+         WHERE t.contact_id = ?1 AND (t.created_at < ?2 OR (t.created_at = ?2 AND ({kind} < ?3 OR ({kind} = ?3 AND t.sort_key < ?4))))
+         ORDER BY t.created_at DESC, t.sort_key DESC LIMIT ?6"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            contact.as_str(),
+            before.0,
+            before.1,
+            before.2,
+            LOCAL_SORT_BASE,
+            limit
+        ],
+        |r| {
+            let key: i64 = r.get(2)?;
+            let pending = if key >= LOCAL_SORT_BASE {
+                let state: Option<String> = r.get(4)?;
+                Some(Pending {
+                    outbox_id: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    failed: state.as_deref() == Some("failed"),
+                    error: r.get(5)?,
+                })
+            } else {
+                None
+            };
+            Ok(((r.get(1)?, kind, key), r.get(0)?, pending))
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 impl Cache {
     /// Up to `limit` entries older than `before` (newest page when `None`), oldest first.
     pub fn timeline(
@@ -48,81 +92,13 @@ impl Cache {
         let limit = i64::from(limit.max(1));
         let conn = self.reader();
         let mut found: Vec<(Position, TimelineEntry)> = Vec::new();
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT m.json, m.created_at, m.sort_key, o.id, o.state, o.error
-                 FROM messages m LEFT JOIN outbox o ON m.sort_key >= ?5 AND o.client_id = m.client_id
-                 WHERE m.contact_id = ?1 AND (m.created_at < ?2 OR (m.created_at = ?2 AND (0 < ?3 OR (0 = ?3 AND m.sort_key < ?4))))
-                 ORDER BY m.created_at DESC, m.sort_key DESC LIMIT ?6",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    contact.as_str(),
-                    before.0,
-                    before.1,
-                    before.2,
-                    LOCAL_SORT_BASE,
-                    limit
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<i64>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                    ))
-                },
-            )?;
-            for row in rows {
-                let (json, at, key, outbox, state, error) = row?;
-                let message: Message = parse(&json)?;
-                let pending = (key >= LOCAL_SORT_BASE).then(|| Pending {
-                    outbox_id: outbox.unwrap_or(0),
-                    failed: state.as_deref() == Some("failed"),
-                    error,
-                });
-                found.push(((at, 0, key), TimelineEntry::Message { message, pending }));
-            }
+        for (position, json, pending) in older_rows(&conn, "messages", 0, contact, before, limit)? {
+            let message: Message = parse(&json)?;
+            found.push((position, TimelineEntry::Message { message, pending }));
         }
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT c.json, c.created_at, c.sort_key, o.id, o.state, o.error
-                 FROM comments c LEFT JOIN outbox o ON c.sort_key >= ?5 AND o.client_id = c.client_id
-                 WHERE c.contact_id = ?1 AND (c.created_at < ?2 OR (c.created_at = ?2 AND (1 < ?3 OR (1 = ?3 AND c.sort_key < ?4))))
-                 ORDER BY c.created_at DESC, c.sort_key DESC LIMIT ?6",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    contact.as_str(),
-                    before.0,
-                    before.1,
-                    before.2,
-                    LOCAL_SORT_BASE,
-                    limit
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<i64>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                    ))
-                },
-            )?;
-            for row in rows {
-                let (json, at, key, outbox, state, error) = row?;
-                let comment: Comment = parse(&json)?;
-                let pending = (key >= LOCAL_SORT_BASE).then(|| Pending {
-                    outbox_id: outbox.unwrap_or(0),
-                    failed: state.as_deref() == Some("failed"),
-                    error,
-                });
-                found.push(((at, 1, key), TimelineEntry::Comment { comment, pending }));
-            }
+        for (position, json, pending) in older_rows(&conn, "comments", 1, contact, before, limit)? {
+            let comment: Comment = parse(&json)?;
+            found.push((position, TimelineEntry::Comment { comment, pending }));
         }
         found.sort_by_key(|e| std::cmp::Reverse(e.0));
         let more = found.len() > limit as usize;

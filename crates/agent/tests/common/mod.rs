@@ -245,6 +245,16 @@ pub async fn until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Signs Ada in at `url`, starts syncing and waits until the agent is online.
+pub async fn follow_as_ada(agent: &Agent, url: &str) {
+    agent
+        .login(url, "ada@example.com", "ada-password")
+        .await
+        .unwrap();
+    agent.start().unwrap();
+    online(agent).await;
+}
+
 pub async fn online(agent: &Agent) {
     until("the agent to be online", 15, || {
         agent
