@@ -10,6 +10,7 @@ import type { SyncState } from "../bindings/SyncState";
 import type { User } from "../bindings/User";
 import type { UserId } from "../bindings/UserId";
 import type { Workspace } from "../bindings/Workspace";
+import { afterPaint } from "./after-paint";
 import { coalesce } from "./coalesce";
 import { ConversationState } from "./conversation.svelte";
 import { InboxState } from "./inbox.svelte";
@@ -69,7 +70,8 @@ export class AppState {
   async start(): Promise<void> {
     // The first reads go out with the listeners, not after them: the agent answers while the
     // webview lays out the shell (measured: ~25 ms off a cold start). A change that lands
-    // between those reads and the listeners is caught by reading once more afterwards.
+    // between those reads and the listeners is caught by reading once more, after the first
+    // paint so that it does not delay it.
     const listening = Promise.all([
       this.backend.onEvent((e) => this.handle(e)),
       this.backend.onResync(() => void this.reloadAll()),
@@ -79,6 +81,8 @@ export class AppState {
     this.stops.push(events, resync);
     if (this.stopped) this.stop();
     await firstRead;
+    // A hidden window may not paint at all; the re-read still comes, a little later.
+    await Promise.race([afterPaint(), new Promise((r) => setTimeout(r, 250))]);
     if (!this.stopped) void this.reloadAll().catch(() => undefined);
   }
 
