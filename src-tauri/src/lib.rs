@@ -19,6 +19,7 @@ pub const SERVER_URL_ENV: &str = "MESSENGER_SERVER_URL";
 
 pub fn run() {
     let started = Instant::now();
+    webview_tuning::prepare_environment();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -50,6 +51,12 @@ pub fn run() {
                 });
             },
         )
+        .on_page_load(move |_, payload| {
+            // Splits the start-up between WebKit starting its processes and the page loading.
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                commands::marks::log(started, "page load started");
+            }
+        })
         .setup(move |app| {
             commands::marks::log(started, "window set up");
             let handle = app.handle().clone();

@@ -1,22 +1,52 @@
-//! WebKitGTK settings the app chooses itself.
+//! How the webview paints.
 //!
-//! WebKitGTK composites every page through OpenGL by default; where no GPU driver is at hand
-//! (a VM, a remote desktop) that is Mesa's software GL. `MESSENGER_WEBVIEW_GPU=0` paints
-//! without it, which measured with a 10,000-contact cache (`scripts/bench desktop`) takes the
-//! web process from 205 MB to 122 MB PSS and the painted inbox ~60 ms sooner. It is not the
-//! default: in that mode WebKitWebDriver's screenshots of an idle page never returned, so the
-//! end-to-end suite could not cover it. ("On demand" made no difference on WebKitGTK 2.50.)
+//! The window is text, lists and small images, which WebKitGTK paints in software sooner and
+//! in less memory than through GPU compositing. Where no GPU driver is at hand (a VM, a remote
+//! desktop) compositing runs on Mesa's software GL, and each process that loads it pays ~20 MB
+//! of LLVM. Measured with a 10,000-contact cache (`scripts/bench desktop`), software painting
+//! saves ~90 MB over the process tree and paints the inbox ~60 ms sooner.
+//! `MESSENGER_WEBVIEW_GPU=1` turns compositing back on (WebKit's own default), for pages that
+//! animate a lot or displays where software painting is slow.
 
 use tauri::{Runtime, WebviewWindow};
 
-/// `0` paints without GPU compositing; unset or anything else keeps WebKit's default.
+/// `1` composites through the GPU; unset or anything else paints in software.
 pub const GPU_ENV: &str = "MESSENGER_WEBVIEW_GPU";
+
+fn gpu_compositing() -> bool {
+    std::env::var(GPU_ENV).is_ok_and(|v| v == "1")
+}
+
+/// Sets what GTK and WebKit read from the environment at start-up. Must run first in `main`,
+/// before any thread exists; WebKit's helper processes inherit it.
+pub fn prepare_environment() {
+    #[cfg(target_os = "linux")]
+    if !gpu_compositing() {
+        // GTK would otherwise open GL at start-up (before the window exists) only to choose a
+        // visual for GL drawing, which nothing does when WebKit paints in software; and WebKit
+        // shares its frames with the window by DMA-BUF only to composite them.
+        for (name, value) in [
+            ("GDK_GL", "disable"),
+            ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        ] {
+            // What the user set wins.
+            if std::env::var_os(name).is_none() {
+                // SAFETY: called at the top of `main`, while the process has a single thread,
+                // so nothing can read the environment concurrently.
+                #[allow(unsafe_code)]
+                unsafe {
+                    std::env::set_var(name, value);
+                }
+            }
+        }
+    }
+}
 
 pub fn apply<R: Runtime>(window: &WebviewWindow<R>) {
     #[cfg(target_os = "linux")]
     {
         use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-        if !std::env::var(GPU_ENV).is_ok_and(|v| v == "0") {
+        if gpu_compositing() {
             return;
         }
         let applied = window.with_webview(|webview| {

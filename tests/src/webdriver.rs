@@ -275,7 +275,30 @@ impl WebDriver {
 
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         self.wait_for_paint()?;
-        let b64 = self.get("/screenshot")?;
+        // When WebKit paints in software (the app's default on Linux), the driver takes the
+        // screenshot at the page's next presentation update, which an idle page never has:
+        // one corner pixel, nearly transparent, changes every frame until the shot is taken.
+        self.execute(
+            "const dot = document.createElement('div');\
+             dot.id = '__screenshot_tick';\
+             dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';\
+             document.documentElement.append(dot);\
+             let odd = false;\
+             const tick = () => {\
+               if (!dot.isConnected) return;\
+               odd = !odd;\
+               dot.style.background = odd ? 'rgba(0,0,0,0.02)' : 'rgba(0,0,0,0.01)';\
+               requestAnimationFrame(tick);\
+             };\
+             tick();",
+            json!([]),
+        )?;
+        let shot = self.get("/screenshot");
+        self.execute(
+            "document.getElementById('__screenshot_tick')?.remove();",
+            json!([]),
+        )?;
+        let b64 = shot?;
         let text = b64
             .as_str()
             .ok_or_else(|| anyhow!("screenshot was not a string"))?;

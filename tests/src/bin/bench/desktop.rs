@@ -218,19 +218,37 @@ fn memory_kb(pid: u32) -> Footprint {
     }
 }
 
+/// Stops the app and waits until WebKit's helper processes are gone too, so that the next
+/// launch is a cold start rather than one sharing the machine with the last one's shutdown.
 fn stop(mut child: Child) {
+    let helpers = tree(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let deadline = Instant::now() + Duration::from_secs(5);
+    let mut exited = false;
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
-            return;
+            exited = true;
+            break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    if !exited {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // Gone, or a zombie waiting to be reaped.
+    let alive = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit(") ")
+                .next()
+                .is_some_and(|s| !s.starts_with('Z'))
+        })
+    };
+    while Instant::now() < deadline && helpers.iter().any(alive) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 pub async fn run(report: &mut Report) -> anyhow::Result<()> {
