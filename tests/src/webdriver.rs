@@ -294,10 +294,11 @@ impl WebDriver {
             json!([]),
         )?;
         let shot = self.get("/screenshot");
-        self.execute(
+        // Best effort: a page that went away has no pixel to remove.
+        let _ = self.execute(
             "document.getElementById('__screenshot_tick')?.remove();",
             json!([]),
-        )?;
+        );
         let b64 = shot?;
         let text = b64
             .as_str()

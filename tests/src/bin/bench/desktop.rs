@@ -1,7 +1,7 @@
 //! The desktop app's start-up and footprint: the release binary started with a signed-in
 //! account whose cache holds 10,000 contacts and 500,000 messages, timed from process start to
 //! the "inbox painted" mark the app logs; then the memory of the whole process tree (the shell
-//! and WebKit's web and network processes) once idle.
+//! and WebKit's web and network processes) once idle, and the same for the bare sign-in form.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -136,8 +136,8 @@ fn message(id: i64, contact: i64, at: Timestamp) -> Message {
     }
 }
 
-/// Starts the app; answers the child and the time until it logged "inbox painted".
-fn launch(app: &Path, data: &Path) -> anyhow::Result<(Child, Duration)> {
+/// Starts the app; answers the child and the time until it logged the mark `until`.
+fn launch(app: &Path, data: &Path, until: &'static str) -> anyhow::Result<(Child, Duration)> {
     let started = Instant::now();
     let mut child = Command::new(app)
         .env("MESSENGER_AGENT_DATA_DIR", data)
@@ -157,7 +157,7 @@ fn launch(app: &Path, data: &Path) -> anyhow::Result<(Child, Duration)> {
                 continue;
             };
             marks.push(mark.to_owned());
-            if mark.starts_with("inbox painted") {
+            if mark.starts_with(until) {
                 let _ = tx.send((started.elapsed(), marks.join(", ")));
                 marks.clear();
             }
@@ -171,7 +171,7 @@ fn launch(app: &Path, data: &Path) -> anyhow::Result<(Child, Duration)> {
         }
         Err(_) => {
             let _ = child.kill();
-            bail!("the app did not paint its inbox within 60 s")
+            bail!("the app did not log \"{until}\" within 60 s")
         }
     }
 }
@@ -216,6 +216,39 @@ fn memory_kb(pid: u32) -> Footprint {
         pss: field("Pss:"),
         pss_anon: field("Pss_Anon:"),
     }
+}
+
+/// Lets the app idle for 10 s, prints each process's memory, stops it; answers the total.
+fn idle_footprint(child: Child) -> String {
+    std::thread::sleep(Duration::from_secs(10));
+    let pids = tree(child.id());
+    let mut total = Footprint {
+        rss: 0,
+        pss: 0,
+        pss_anon: 0,
+    };
+    for pid in &pids {
+        let m = memory_kb(*pid);
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        println!(
+            "  {}: PSS {:.0} MB (anonymous {:.0} MB), RSS {:.0} MB",
+            name.trim(),
+            m.pss as f64 / 1024.0,
+            m.pss_anon as f64 / 1024.0,
+            m.rss as f64 / 1024.0
+        );
+        total.rss += m.rss;
+        total.pss += m.pss;
+        total.pss_anon += m.pss_anon;
+    }
+    stop(child);
+    format!(
+        "PSS {:.0} MB, of which {:.0} MB anonymous and the rest library pages (RSS {:.0} MB) over {} processes",
+        total.pss as f64 / 1024.0,
+        total.pss_anon as f64 / 1024.0,
+        total.rss as f64 / 1024.0,
+        pids.len()
+    )
 }
 
 /// Stops the app and waits until WebKit's helper processes are gone too, so that the next
@@ -272,7 +305,7 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
 
     let mut times = Vec::new();
     for i in 0..LAUNCHES {
-        let (child, painted) = launch(&app, &data)?;
+        let (child, painted) = launch(&app, &data, "inbox painted")?;
         println!(
             "  launch {}: inbox painted after {:.0} ms",
             i + 1,
@@ -284,40 +317,21 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
             continue;
         }
         // The last launch stays up to be measured idle.
-        std::thread::sleep(Duration::from_secs(10));
-        let pids = tree(child.id());
-        let mut total = Footprint {
-            rss: 0,
-            pss: 0,
-            pss_anon: 0,
-        };
-        for pid in &pids {
-            let m = memory_kb(*pid);
-            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            println!(
-                "  {}: PSS {:.0} MB (anonymous {:.0} MB), RSS {:.0} MB",
-                name.trim(),
-                m.pss as f64 / 1024.0,
-                m.pss_anon as f64 / 1024.0,
-                m.rss as f64 / 1024.0
-            );
-            total.rss += m.rss;
-            total.pss += m.pss;
-            total.pss_anon += m.pss_anon;
-        }
-        stop(child);
         report.add(
             "desktop app idle memory, whole process tree (shell + WebKit processes), after 10 s",
-            format!(
-                "PSS {:.0} MB, of which {:.0} MB anonymous and the rest library pages (RSS {:.0} MB) over {} processes",
-                total.pss as f64 / 1024.0,
-                total.pss_anon as f64 / 1024.0,
-                total.rss as f64 / 1024.0,
-                pids.len()
-            ),
+            idle_footprint(child),
             "≤ 150 MB",
         );
     }
+    // What the webview costs before there is any inbox: the same binary showing its sign-in
+    // form, with no account and no cache.
+    let unsigned = tempfile::tempdir()?;
+    let (child, _) = launch(&app, unsigned.path(), "ui script started")?;
+    report.add(
+        "desktop app idle memory showing only the sign-in form (no account, no cache: the webview's floor)",
+        idle_footprint(child),
+        "",
+    );
     let first = times[0];
     times.sort();
     let median = times[times.len() / 2];
