@@ -19,19 +19,24 @@ type Reply = Response<Vec<u8>>;
 fn reply(status: StatusCode, body: &str) -> Reply {
     let mut r = Response::new(body.as_bytes().to_vec());
     *r.status_mut() = status;
-    let headers = r.headers_mut();
-    headers.insert(
+    r.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
     );
     r
 }
 
 pub async fn serve(agent: Option<Arc<Agent>>, request: Request<Vec<u8>>) -> Reply {
+    let mut reply = answer(agent, request).await;
+    // Every reply, errors included, so that `fetch` from the page reads them.
+    reply.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    reply
+}
+
+async fn answer(agent: Option<Arc<Agent>>, request: Request<Vec<u8>>) -> Reply {
     let Some(agent) = agent else {
         return reply(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -96,7 +101,6 @@ fn with_body(body: Vec<u8>, mime: &str, range: Option<(u64, u64)>) -> Reply {
         .status(status)
         .header(header::CONTENT_TYPE, mime)
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header(header::CONTENT_LENGTH, slice.len().to_string());
     if let Some(cr) = content_range {
         builder = builder.header(header::CONTENT_RANGE, cr);

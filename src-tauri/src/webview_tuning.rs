@@ -11,7 +11,7 @@
 use tauri::{Runtime, WebviewWindow};
 
 /// `1` composites through the GPU; unset or anything else paints in software.
-pub const GPU_ENV: &str = "MESSENGER_WEBVIEW_GPU";
+const GPU_ENV: &str = "MESSENGER_WEBVIEW_GPU";
 
 fn gpu_compositing() -> bool {
     std::env::var(GPU_ENV).is_ok_and(|v| v == "1")

@@ -154,25 +154,10 @@ impl DesktopApp {
 
     /// The app's shell process (tauri-driver runs WebKitWebDriver, which runs the app).
     pub fn shell_pid(&self) -> Result<u32> {
-        let mut seen = vec![self.driver.id()];
-        let mut i = 0;
-        while i < seen.len() {
-            let pid = seen[i];
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            // The kernel keeps 15 bytes of the name.
-            if comm.trim_end() == "messenger-deskt" {
-                return Ok(pid);
-            }
-            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-                .unwrap_or_default();
-            seen.extend(
-                children
-                    .split_whitespace()
-                    .filter_map(|c| c.parse::<u32>().ok()),
-            );
-            i += 1;
-        }
-        bail!("no messenger-desktop process under tauri-driver")
+        crate::processes::tree(self.driver.id())
+            .into_iter()
+            .find(|pid| crate::processes::name(*pid) == "messenger-deskt")
+            .context("no messenger-desktop process under tauri-driver")
     }
 
     /// Saves a screenshot under the test's artifacts directory.

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod audio;
 pub mod binaries;
 pub mod desktop;
+pub mod processes;
 pub mod provider;
 pub mod server;
 pub mod webdriver;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use messenger_agent::cache::{ApplyContext, Cache};
 use messenger_agent::{Agent, AgentConfig};
-use messenger_e2e::ServerProcess;
+use messenger_e2e::{ServerProcess, processes};
 use messenger_protocol::{
     Actor, ActorKind, ChannelId, Contact, ContactChannel, ContactId, ConversationId, Delivery,
     Direction, Event, EventPayload, Message, MessageId, Timestamp, UserId,
@@ -176,24 +176,6 @@ fn launch(app: &Path, data: &Path, until: &'static str) -> anyhow::Result<(Child
     }
 }
 
-/// The process and all its descendants (WebKit's helper processes).
-fn tree(root: u32) -> Vec<u32> {
-    let mut all = vec![root];
-    let mut i = 0;
-    while i < all.len() {
-        let parent = all[i];
-        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
-            .unwrap_or_default();
-        all.extend(
-            children
-                .split_whitespace()
-                .filter_map(|p| p.parse::<u32>().ok()),
-        );
-        i += 1;
-    }
-    all
-}
-
 /// Memory of one process in kB, from smaps_rollup.
 struct Footprint {
     rss: u64,
@@ -221,7 +203,7 @@ fn memory_kb(pid: u32) -> Footprint {
 /// Lets the app idle for 10 s, prints each process's memory, stops it; answers the total.
 fn idle_footprint(child: Child) -> String {
     std::thread::sleep(Duration::from_secs(10));
-    let pids = tree(child.id());
+    let pids = processes::tree(child.id());
     let mut total = Footprint {
         rss: 0,
         pss: 0,
@@ -229,10 +211,9 @@ fn idle_footprint(child: Child) -> String {
     };
     for pid in &pids {
         let m = memory_kb(*pid);
-        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         println!(
             "  {}: PSS {:.0} MB (anonymous {:.0} MB), RSS {:.0} MB",
-            name.trim(),
+            processes::name(*pid),
             m.pss as f64 / 1024.0,
             m.pss_anon as f64 / 1024.0,
             m.rss as f64 / 1024.0
@@ -254,7 +235,7 @@ fn idle_footprint(child: Child) -> String {
 /// Stops the app and waits until WebKit's helper processes are gone too, so that the next
 /// launch is a cold start rather than one sharing the machine with the last one's shutdown.
 fn stop(mut child: Child) {
-    let helpers = tree(child.id());
+    let helpers = processes::tree(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
