@@ -22,7 +22,7 @@ use super::{ApiQuery, read_as};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::current_user::authenticate_hash;
-use crate::domain::visibility;
+use crate::domain::visibility::{self, LogView};
 use crate::error::AppResult;
 use crate::presence;
 use crate::store::{Committed, LogEvent, Scope, UserRecord};
@@ -117,20 +117,6 @@ impl Connection {
     ) -> End {
         // Subscribe first: see the module comment.
         let mut live = self.state.store.subscribe();
-        let settings = {
-            let me = CurrentUser {
-                user: self.user.clone(),
-                token_hash: self.token_hash.clone(),
-            };
-            read_as(&self.state, me, |_, ctx| Ok(ctx.settings.clone())).await
-        };
-        match settings {
-            Ok(s) => {
-                self.settings = s;
-                self.rescope();
-            }
-            Err(e) => return End::Closed(CLOSE_SERVER_ERROR, e.message),
-        }
         if let Err(end) = self.catch_up(sink, Seq::MAX).await {
             return end;
         }
@@ -152,7 +138,7 @@ impl Connection {
                                     return end;
                                 }
                             }
-                            if let Err(end) = self.send(sink, &event).await {
+                            if let Err(end) = self.send_live(sink, &event).await {
                                 return end;
                             }
                         }
@@ -196,22 +182,48 @@ impl Connection {
         }
     }
 
-    /// Sends logged events after `last_sent`, up to `until`.
+    /// Sends logged events after `last_sent`, up to `until`, as the reader sees them now: each
+    /// page is read with the settings, the reader's role and the contacts' assignees of the
+    /// same snapshot, never with settings replayed from older events.
     async fn catch_up(&mut self, sink: &mut Sink, until: Seq) -> Result<(), End> {
         loop {
             let since = self.last_sent;
-            let page = self
+            let user_id = self.user.id.clone();
+            let read = self
                 .state
                 .store
-                .read(move |tx| Ok(tx.events_after(since, BACKLOG_PAGE)?))
+                .read(move |tx| {
+                    let settings = tx.settings()?;
+                    let me = tx.user(&user_id)?;
+                    let page = tx.events_after(since, BACKLOG_PAGE)?;
+                    let view = match &me {
+                        Some(u) => {
+                            let scope = visibility::scope_for(&u.id, u.role, &settings);
+                            Some(LogView::now(tx, scope, &page)?)
+                        }
+                        None => None,
+                    };
+                    Ok((settings, me, page, view))
+                })
                 .await
                 .map_err(|e| End::Closed(CLOSE_SERVER_ERROR, e.message))?;
+            let (settings, me, page, view) = read;
+            let (Some(me), Some(view)) = (me.filter(|u| u.active), view) else {
+                return Err(End::Closed(
+                    CLOSE_SIGNED_OUT,
+                    "your account was removed".into(),
+                ));
+            };
+            self.settings = settings;
+            self.user.role = me.role;
+            self.rescope();
             let full = page.len() == BACKLOG_PAGE;
             for event in page {
                 if event.seq > until {
                     return Ok(());
                 }
-                self.send(sink, &event).await?;
+                let frame = view.frame(&event);
+                self.send(sink, event.seq, frame).await?;
             }
             if !full {
                 return Ok(());
@@ -219,11 +231,18 @@ impl Connection {
         }
     }
 
-    /// Sends one event as this reader sees it, and follows changes to who the reader is.
-    async fn send(&mut self, sink: &mut Sink, event: &LogEvent) -> Result<(), End> {
+    /// Sends one live event as this reader sees it, after following what it changes about the
+    /// reader (settings, their role).
+    async fn send_live(&mut self, sink: &mut Sink, event: &LogEvent) -> Result<(), End> {
         self.follow(event)?;
-        self.last_sent = event.seq;
-        let Some(json) = visibility::event_for_reader(&self.scope, event) else {
+        let frame = LogView::live(self.scope.clone()).frame(event);
+        self.send(sink, event.seq, frame).await
+    }
+
+    /// Sends a frame (or only moves past a withheld event).
+    async fn send(&mut self, sink: &mut Sink, seq: Seq, frame: Option<String>) -> Result<(), End> {
+        self.last_sent = seq;
+        let Some(json) = frame else {
             return Ok(());
         };
         let timeout = self.state.config.stream_send_timeout;
@@ -232,12 +251,12 @@ impl Connection {
             Ok(Err(_)) => Err(End::PeerGone),
             Err(_) => Err(End::Closed(
                 CLOSE_LAGGED,
-                format!("too slow to read; reconnect with since={}", event.seq - 1),
+                format!("too slow to read; reconnect with since={}", seq - 1),
             )),
         }
     }
 
-    /// Settings and the reader's own role decide visibility; both can change mid-stream.
+    /// Live settings and the reader's own role decide visibility; both can change mid-stream.
     fn follow(&mut self, event: &LogEvent) -> Result<(), End> {
         match event.kind.as_str() {
             "settings.updated" => {

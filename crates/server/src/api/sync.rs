@@ -11,9 +11,9 @@ use super::json::ApiJson;
 use super::{ApiQuery, read_as};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::visibility;
+use crate::domain::visibility::LogView;
 use crate::error::{AppError, AppResult};
-use crate::store::{LogEvent, ReadTx, public_channel};
+use crate::store::{ReadTx, public_channel};
 
 const DEFAULT_LIMIT: usize = 500;
 const MAX_LIMIT: usize = 5000;
@@ -69,26 +69,24 @@ pub async fn sync(
         )));
     }
     let since = q.since;
-    let (events, scope, head): (Vec<LogEvent>, _, _) = read_as(&state, me, move |tx, ctx| {
+    // Filtered inside the read: visibility is decided with the assignments of this snapshot.
+    let (frames, next_seq, has_more, head) = read_as(&state, me, move |tx, ctx| {
         check_cursor(tx, since)?;
-        Ok((tx.events_after(since, limit)?, ctx.scope(), tx.last_seq()?))
+        let events = tx.events_after(since, limit)?;
+        let view = LogView::now(tx, ctx.scope(), &events)?;
+        let frames: Vec<String> = events.iter().filter_map(|e| view.frame(e)).collect();
+        let next_seq = events.last().map(|e| e.seq).unwrap_or(since);
+        Ok((frames, next_seq, events.len() == limit, tx.last_seq()?))
     })
     .await?;
-    let has_more = events.len() == limit;
-    let next_seq = events.last().map(|e| e.seq).unwrap_or(since);
     // Built as text: the events' JSON is stored ready to send.
-    let mut body =
-        String::with_capacity(events.iter().map(|e| e.data.len() + 96).sum::<usize>() + 64);
+    let mut body = String::with_capacity(frames.iter().map(|f| f.len() + 1).sum::<usize>() + 96);
     body.push_str(r#"{"events":["#);
-    let mut first = true;
-    for e in &events {
-        if let Some(json) = visibility::event_for_reader(&scope, e) {
-            if !first {
-                body.push(',');
-            }
-            first = false;
-            body.push_str(&json);
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
         }
+        body.push_str(frame);
     }
     body.push_str(&format!(
         r#"],"next_seq":{next_seq},"has_more":{has_more},"head_seq":{head}}}"#

@@ -1,8 +1,10 @@
 //! Users and roles: who may create, change and remove whom, and the activity status.
 
-use messenger_protocol::{ErrorCode, EventPayload, Role, Timestamp, UserId, UserStatus};
+use messenger_protocol::{
+    AgentVisibility, ErrorCode, EventPayload, Role, Timestamp, UserId, UserStatus,
+};
 
-use super::{Ctx, assignment};
+use super::{Ctx, assignment, persist};
 use crate::error::{AppError, AppResult};
 use crate::store::{NewUser, Scope, UserRecord, WriteTx};
 
@@ -91,6 +93,7 @@ pub fn update(
     let mut user = tx
         .user(id)?
         .ok_or_else(|| AppError::not_found(&format!("User {id}")))?;
+    let before_role = user.role;
     // Everyone may change their own name, email and password; the rest needs a manager.
     let own_details = user.id == ctx.me.id && changes.role.is_none();
     if !own_details && !may_manage(ctx.me.role, user.role) {
@@ -124,8 +127,17 @@ pub fn update(
         }
         user.role = role;
     }
+    let sight_changed = user.role.administers() != before_role.administers()
+        && tx.settings()?.agent_visibility != AgentVisibility::All;
     tx.update_user(&user)?;
     user_event(tx, &user, ctx.now)?;
+    if sight_changed {
+        // Their sight widened or narrowed: re-announce every contact, as a visibility change
+        // does, so that their open streams gain and drop what they now may see.
+        for contact in tx.contacts_in_scope(&Scope::All)? {
+            persist::contact_upserted(tx, &contact, ctx.now)?;
+        }
+    }
     Ok(user)
 }
 

@@ -1,13 +1,16 @@
 //! Who may see which contact, and how the event log reads for one reader.
 //!
 //! Owners and managers see every contact. Agents see what the workspace's `agent_visibility`
-//! allows. The log is filtered when it is read, with the settings of that moment: an event
-//! about a contact the reader may not see is withheld, except `contact.upserted`, which reads as
-//! `contact.removed {id}` so that the reader's client drops what it had.
+//! allows. The log is filtered when it is read, with the settings, roles and assignments of that
+//! moment: an event about a contact the reader may not see now is withheld, except
+//! `contact.upserted`, which reads as `contact.removed {id}` so that the reader's client drops
+//! what it had.
 
-use messenger_protocol::{AgentVisibility, Role, Settings, UserId};
+use std::collections::HashMap;
 
-use crate::store::{LogEvent, Scope};
+use messenger_protocol::{AgentVisibility, ContactId, Role, Settings, UserId};
+
+use crate::store::{LogEvent, ReadTx, Scope, StoreResult};
 
 pub fn scope_for(user_id: &UserId, role: Role, settings: &Settings) -> Scope {
     if role.administers() {
@@ -28,17 +31,72 @@ pub fn can_see(scope: &Scope, assignee: Option<&UserId>) -> bool {
     }
 }
 
-/// One log event as this reader sees it: its JSON frame, or nothing.
-pub fn event_for_reader(scope: &Scope, event: &LogEvent) -> Option<String> {
-    if event.contact_id.is_none() || can_see(scope, event.assignee_id.as_ref()) {
-        return Some(event.to_json());
+/// How the log reads for one reader: their scope, and whose assignments decide.
+///
+/// Reading history ([`LogView::now`]) judges every event by the contact's assignee *now*, read
+/// in the same transaction as the events, so an event written while a contact was visible is
+/// withheld once it is not (and a removed contact's events are withheld from restricted
+/// readers). The live feed ([`LogView::live`]) judges an event by the assignee it was written
+/// with: it has just committed, so that is the assignee now, and any later change reaches the
+/// reader as a later event of the same feed.
+pub struct LogView {
+    scope: Scope,
+    /// `None`: use each event's own assignee (live).
+    assignees: Option<HashMap<ContactId, Option<UserId>>>,
+}
+
+impl LogView {
+    /// Reads what deciding `events` needs, inside the caller's transaction.
+    pub fn now(tx: &mut dyn ReadTx, scope: Scope, events: &[LogEvent]) -> StoreResult<Self> {
+        let assignees = if scope == Scope::All {
+            HashMap::new()
+        } else {
+            let mut ids: Vec<ContactId> =
+                events.iter().filter_map(|e| e.contact_id.clone()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            tx.assignees_of(&ids)?
+        };
+        Ok(Self {
+            scope,
+            assignees: Some(assignees),
+        })
     }
-    match (event.kind.as_str(), &event.contact_id) {
-        ("contact.upserted", Some(contact)) => Some(format!(
-            r#"{{"seq":{},"type":"contact.removed","at":"{}","data":{{"id":"{}"}}}}"#,
-            event.seq, event.at, contact
-        )),
-        _ => None,
+
+    pub fn live(scope: Scope) -> Self {
+        Self {
+            scope,
+            assignees: None,
+        }
+    }
+
+    fn may_see(&self, event: &LogEvent) -> bool {
+        let Some(contact) = &event.contact_id else {
+            return true;
+        };
+        if self.scope == Scope::All {
+            return true;
+        }
+        match &self.assignees {
+            None => can_see(&self.scope, event.assignee_id.as_ref()),
+            Some(now) => now
+                .get(contact)
+                .is_some_and(|assignee| can_see(&self.scope, assignee.as_ref())),
+        }
+    }
+
+    /// One log event as this reader sees it: its JSON frame, or nothing.
+    pub fn frame(&self, event: &LogEvent) -> Option<String> {
+        if self.may_see(event) {
+            return Some(event.to_json());
+        }
+        match (event.kind.as_str(), &event.contact_id) {
+            ("contact.upserted", Some(contact)) => Some(format!(
+                r#"{{"seq":{},"type":"contact.removed","at":"{}","data":{{"id":"{}"}}}}"#,
+                event.seq, event.at, contact
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -79,13 +137,13 @@ mod tests {
 
     #[test]
     fn a_hidden_contact_upsert_reads_as_removed_and_other_events_are_withheld() {
-        let scope = Scope::AssignedTo(UserId("1".into()));
-        let removed = event_for_reader(&scope, &event("contact.upserted", Some("2"))).unwrap();
+        let view = LogView::live(Scope::AssignedTo(UserId("1".into())));
+        let removed = view.frame(&event("contact.upserted", Some("2"))).unwrap();
         let v: serde_json::Value = serde_json::from_str(&removed).unwrap();
         assert_eq!(v["type"], "contact.removed");
         assert_eq!(v["data"]["id"], "9");
         assert_eq!(v["seq"], 5);
-        assert!(event_for_reader(&scope, &event("message.upserted", Some("2"))).is_none());
-        assert!(event_for_reader(&scope, &event("message.upserted", Some("1"))).is_some());
+        assert!(view.frame(&event("message.upserted", Some("2"))).is_none());
+        assert!(view.frame(&event("message.upserted", Some("1"))).is_some());
     }
 }

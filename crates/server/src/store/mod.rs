@@ -94,6 +94,13 @@ pub trait ReadTx {
     fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>>;
     /// Every contact in scope (snapshots, visibility changes).
     fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>>;
+    /// The current assignee of each of these contacts that still exists; a removed contact is
+    /// absent from the map. Reading the log applies visibility with these, never with the
+    /// assignee an event was written with.
+    fn assignees_of(
+        &mut self,
+        contacts: &[ContactId],
+    ) -> StoreResult<std::collections::HashMap<ContactId, Option<UserId>>>;
     /// The external id of a contact on a channel, for outbound delivery.
     fn contact_external_id(
         &mut self,

@@ -104,6 +104,29 @@ pub fn by_id(conn: &Connection, id: &ContactId) -> Result<Option<Contact>, Store
     })
 }
 
+pub fn assignees_of(
+    conn: &Connection,
+    ids: &[ContactId],
+) -> Result<HashMap<ContactId, Option<UserId>>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT assignee_id FROM contacts WHERE id = ?1")?;
+    let mut found = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let Some(key) = id_param(id.as_str()) else {
+            continue;
+        };
+        if found.contains_key(id) {
+            continue;
+        }
+        if let Some(assignee) = stmt
+            .query_row([key], |r| r.get::<_, Option<i64>>(0))
+            .optional()?
+        {
+            found.insert(id.clone(), opt_typed::<UserId>(assignee));
+        }
+    }
+    Ok(found)
+}
+
 pub fn by_identity(
     conn: &Connection,
     channel: &ChannelId,

@@ -88,6 +88,12 @@ impl ReadTx for SqliteTx<'_> {
     fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>> {
         contacts::in_scope(self.conn, scope)
     }
+    fn assignees_of(
+        &mut self,
+        ids: &[ContactId],
+    ) -> StoreResult<std::collections::HashMap<ContactId, Option<UserId>>> {
+        contacts::assignees_of(self.conn, ids)
+    }
     fn contact_external_id(
         &mut self,
         contact: &ContactId,
