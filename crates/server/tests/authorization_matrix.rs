@@ -1,0 +1,947 @@
+//! The authorization matrix (issue 11): every operation of the OpenAPI document × no token, a
+//! malformed token, a logged-out token, a channel's api_token, agents Alice and Bob, a manager
+//! and the owner × each `agent_visibility`, with ids of entities the caller must not see. Then
+//! the event log as Alice (and an agent created after the assignments) reads it: `/sync`, the
+//! stream's backlog and its live events carry nothing about contacts she may not see now.
+//!
+//! The table below has one row per operation. A route in the document without a row fails the
+//! test, and so does a row whose route is gone. Every mismatch is collected and reported at the
+//! end, as "METHOD path [target] as CALLER (visibility): expected X, got Y: body".
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/matrix.rs"]
+mod matrix;
+#[path = "common/matrix_log.rs"]
+mod matrix_log;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use futures::StreamExt;
+use futures::future::join_all;
+use serde_json::{Value, json};
+
+use common::client_id;
+use matrix::{
+    Body, Caller, Case, Deletable, Expect, Holder, MISSING, Spare, Visibility, World, excerpt,
+    integration_body, judge, workflow_body,
+};
+
+/// One operation: who may call it, as the cases it expands to for one caller.
+struct Entry {
+    method: &'static str,
+    path: &'static str,
+    cases: fn(&World, Caller) -> Vec<Case>,
+}
+
+/// Everyone may list the users, so a missing user id is a plain 404 for agents too.
+fn users_are_listed(missing: &mut Case, c: Caller) {
+    if c.is_agent() {
+        missing.expect = Expect::Err(404);
+    }
+}
+
+fn json_body(v: Value) -> Body {
+    Body::Json(v)
+}
+
+/// The rules, from DESIGN.md and the handlers: owners and managers administer the workspace
+/// (users, settings, channels, categories, snippets, workflows, integrations, merges); every
+/// signed-in user reads the workspace's lists, their own reports and the log; contacts, their
+/// conversations, messages and comments follow `agent_visibility` (404 when hidden); files
+/// follow DESIGN.md "Files".
+fn matrix() -> Vec<Entry> {
+    vec![
+        Entry {
+            method: "POST",
+            path: "/auth/login",
+            // Needs no token: whatever the caller sends along, the password decides.
+            cases: |_, _| {
+                vec![
+                    Case::new(
+                        "Alice's password",
+                        "/auth/login",
+                        json_body(
+                            json!({"email": "alice.agent@example.com", "password": "password-123"}),
+                        ),
+                        Expect::Ok(200),
+                    ),
+                    Case::new(
+                        "a wrong password",
+                        "/auth/login",
+                        json_body(json!({"email": "alice.agent@example.com", "password": "nope"})),
+                        Expect::Err(401),
+                    ),
+                ]
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/auth/logout",
+            cases: |w, c| {
+                let mut cases = w.signed_in(c, "/auth/logout", Body::None, Expect::Ok(204));
+                // A second session of the same user: the caller's own token lives on.
+                cases[0].token = w.spare_tokens.get(&c).cloned();
+                cases
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/me",
+            cases: |w, c| w.signed_in(c, "/me", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "PUT",
+            path: "/me/status",
+            cases: |w, c| {
+                w.signed_in(
+                    c,
+                    "/me/status",
+                    json_body(json!({"status": "online"})),
+                    Expect::Ok(200),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/users",
+            cases: |w, c| w.signed_in(c, "/users", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "POST",
+            path: "/users",
+            cases: |w, c| {
+                let body = |role: &str| {
+                    json_body(json!({"name": "New User",
+                        "email": format!("new-{role}-{}@example.com", c.short()),
+                        "password": "password-123", "role": role}))
+                };
+                // Only owners add owners.
+                let owner_expect = if c == Caller::Manager {
+                    Expect::Err(403)
+                } else {
+                    Expect::Ok(201)
+                };
+                vec![
+                    w.admin(c, "a new agent", "/users", body("agent"), Expect::Ok(201)),
+                    w.admin(c, "a new owner", "/users", body("owner"), owner_expect),
+                ]
+            },
+        },
+        Entry {
+            method: "PATCH",
+            path: "/users/{id}",
+            cases: |w, c| {
+                let mut cases = w.admin_entity(
+                    c,
+                    &w.carol.id,
+                    |id| format!("/users/{id}"),
+                    json_body(json!({"name": "Carol Agent"})),
+                    Expect::Ok(200),
+                );
+                cases[0].target = "another agent".into();
+                users_are_listed(&mut cases[1], c);
+                // Managers do not manage owners.
+                let on_owner = match c {
+                    Caller::Owner => Expect::Ok(200),
+                    _ if c.is_user() => Expect::Err(403),
+                    _ => Expect::Err(401),
+                };
+                cases.push(Case::new(
+                    "the owner",
+                    format!("/users/{}", w.owner.id),
+                    json_body(json!({"name": w.owner.name})),
+                    on_owner,
+                ));
+                // Everyone may change their own name.
+                if let Some(me) = w.member(c) {
+                    cases.push(Case::new(
+                        "themselves",
+                        format!("/users/{}", me.id),
+                        json_body(json!({"name": me.name})),
+                        Expect::Ok(200),
+                    ));
+                }
+                cases
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/users/{id}",
+            cases: |w, c| {
+                // Removing a removed user answers 200 again, so both admins may remove Dave.
+                let mut cases = w.admin_entity(
+                    c,
+                    &w.dave.id,
+                    |id| format!("/users/{id}"),
+                    Body::None,
+                    Expect::Ok(200),
+                );
+                cases[0].target = "another agent".into();
+                users_are_listed(&mut cases[1], c);
+                if let Some(me) = w.member(c) {
+                    let expect = if c.is_admin() {
+                        Expect::Err(422)
+                    } else {
+                        Expect::Err(403)
+                    };
+                    cases.push(Case::new(
+                        "themselves",
+                        format!("/users/{}", me.id),
+                        Body::None,
+                        expect,
+                    ));
+                }
+                cases
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/settings",
+            cases: |w, c| w.signed_in(c, "/settings", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "PATCH",
+            path: "/settings",
+            cases: |w, c| {
+                // The setting the world runs under, written again.
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/settings",
+                    json_body(json!({"agent_visibility": w.visibility.as_str()})),
+                    Expect::Ok(200),
+                )]
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/closing-note-categories",
+            cases: |w, c| w.signed_in(c, "/closing-note-categories", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "POST",
+            path: "/closing-note-categories",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/closing-note-categories",
+                    json_body(json!({"name": format!("new-{}", c.short()), "description": "d"})),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "PATCH",
+            path: "/closing-note-categories/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    &w.category,
+                    |id| format!("/closing-note-categories/{id}"),
+                    json_body(json!({"name": "fx-category", "description": c.short()})),
+                    Expect::Ok(200),
+                )
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/closing-note-categories/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    w.deletable(c, Deletable::Category),
+                    |id| format!("/closing-note-categories/{id}"),
+                    Body::None,
+                    Expect::Ok(204),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/channels",
+            cases: |w, c| {
+                // Agents see the channels, never their credentials.
+                let ok = if c.is_agent() {
+                    Expect::OkWithout(200, vec![w.channel.token.clone(), w.channel.secret.clone()])
+                } else {
+                    Expect::Ok(200)
+                };
+                w.signed_in(c, "/channels", Body::None, ok)
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/channels",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/channels",
+                    json_body(json!({"name": format!("new-{}", c.short()), "kind": "custom"})),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "PATCH",
+            path: "/channels/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    &w.channel.id,
+                    |id| format!("/channels/{id}"),
+                    json_body(json!({"name": "Fixture channel"})),
+                    Expect::Ok(200),
+                )
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/custom-channel/webhook",
+            // The channel's api_token only; user tokens are not channel tokens.
+            cases: |w, c| {
+                let external = format!("probe-{}", c.short());
+                let body = json!({"channelId": w.channel.id, "contactId": external,
+                    "events": [{"type": "message", "mId": format!("probe-{}", c.short()),
+                                "timestamp": 1_795_000_000_000i64,
+                                "message": {"type": "text", "text": "probe"}}]});
+                let expect = if c == Caller::ChannelToken {
+                    Expect::Ok(200)
+                } else {
+                    Expect::Err(401)
+                };
+                vec![Case::new(
+                    "a new contact",
+                    "/custom-channel/webhook",
+                    json_body(body),
+                    expect,
+                )]
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/contacts",
+            cases: |w, c| {
+                w.signed_in(
+                    c,
+                    "/contacts?status=any&limit=500",
+                    Body::None,
+                    Expect::OkWithout(200, w.secrets_hidden_from(c)),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/contacts/{id}",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (format!("/contacts/{}", t.contact), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "PATCH",
+            path: "/contacts/{id}",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (
+                        format!("/contacts/{}", t.contact),
+                        json_body(json!({"tags": ["matrix"]})),
+                    )
+                })
+            },
+        },
+        Entry {
+            method: "PUT",
+            path: "/contacts/{id}/assignee",
+            cases: |w, c| {
+                // The assignee it has: permitted, and changes nothing the other cases rely on.
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    let user = match t.holder {
+                        Some(Holder::Alice) => json!(w.alice.id),
+                        Some(Holder::Bob) => json!(w.bob.id),
+                        _ => Value::Null,
+                    };
+                    (
+                        format!("/contacts/{}/assignee", t.contact),
+                        json_body(json!({"user_id": user})),
+                    )
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/contacts/{id}/merge",
+            cases: |w, c| {
+                let primary = &w.spare(c, Spare::MergePrimary).id;
+                let secondary = &w.spare(c, Spare::MergeSecondary).id;
+                vec![
+                    w.admin(
+                        c,
+                        "two contacts made for the caller",
+                        &format!("/contacts/{primary}/merge"),
+                        json_body(json!({"secondary_id": secondary})),
+                        Expect::Ok(200),
+                    ),
+                    w.admin(
+                        c,
+                        "a missing id",
+                        &format!("/contacts/{MISSING}/merge"),
+                        json_body(json!({"secondary_id": secondary})),
+                        Expect::Err(404),
+                    ),
+                ]
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/contacts/{id}/conversations",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (format!("/contacts/{}/conversations", t.contact), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/contacts/{id}/conversations",
+            // Each fixture contact has an open conversation: 409 where the caller may see it.
+            cases: |w, c| {
+                w.each_contact(c, Expect::Err(409), |t| {
+                    (format!("/contacts/{}/conversations", t.contact), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/conversations/{id}/close",
+            cases: |w, c| {
+                // Where permitted, a conversation made for this caller, held like the target.
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    let conversation = match t.holder {
+                        Some(h) if t.visible => w.spare(c, Spare::Close(h)).conversation_id.clone(),
+                        _ => t.conversation.clone(),
+                    };
+                    (
+                        format!("/conversations/{conversation}/close"),
+                        json_body(json!({})),
+                    )
+                })
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/contacts/{id}/messages",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (format!("/contacts/{}/messages", t.contact), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/contacts/{id}/messages",
+            cases: |w, c| {
+                // Text: a reply assigns an unassigned contact, so that one is made per caller.
+                let mut cases = w.each_contact(c, Expect::Ok(201), |t| {
+                    let contact = match t.holder {
+                        Some(Holder::Nobody) if t.visible => {
+                            w.spare(c, Spare::SendUnassigned).id.clone()
+                        }
+                        _ => t.contact.clone(),
+                    };
+                    (
+                        format!("/contacts/{contact}/messages"),
+                        json_body(json!({"client_id": client_id(), "text": "hello"})),
+                    )
+                });
+                // Files, on a contact of the caller's own: DESIGN.md "Files".
+                let home = w.home_contact(c);
+                cases.extend(w.each_file(c, "file_ids: ", Expect::Ok(201), |file| {
+                    (
+                        format!("/contacts/{home}/messages"),
+                        json_body(json!({"client_id": client_id(), "file_ids": [file]})),
+                    )
+                }));
+                cases.extend(w.each_file(c, "voice.file_id: ", Expect::Ok(201), |file| {
+                    (
+                        format!("/contacts/{home}/messages"),
+                        json_body(json!({"client_id": client_id(),
+                            "voice": {"file_id": file, "duration_ms": 1000}})),
+                    )
+                }));
+                cases
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/contacts/{id}/comments",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (format!("/contacts/{}/comments", t.contact), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/contacts/{id}/comments",
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(201), |t| {
+                    (
+                        format!("/contacts/{}/comments", t.contact),
+                        json_body(json!({"text": "a note"})),
+                    )
+                })
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/files",
+            cases: |w, c| {
+                w.signed_in(
+                    c,
+                    "/files?name=upload.txt",
+                    Body::Raw(b"matrix upload".to_vec()),
+                    Expect::Ok(201),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/files/{id}",
+            cases: |w, c| {
+                w.each_file(c, "", Expect::Ok(200), |file| {
+                    (format!("/files/{file}"), Body::None)
+                })
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/snippets",
+            cases: |w, c| w.signed_in(c, "/snippets", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "POST",
+            path: "/snippets",
+            cases: |w, c| {
+                let tag = format!("new-{}", c.short());
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/snippets",
+                    json_body(json!({"name": tag, "shortcut": tag, "text": "Hi"})),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "PATCH",
+            path: "/snippets/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    &w.snippet,
+                    |id| format!("/snippets/{id}"),
+                    json_body(json!({"text": "Hello {{contact.first_name}}"})),
+                    Expect::Ok(200),
+                )
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/snippets/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    w.deletable(c, Deletable::Snippet),
+                    |id| format!("/snippets/{id}"),
+                    Body::None,
+                    Expect::Ok(204),
+                )
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/snippets/{id}/render",
+            // The contact is in the body: the same rule as in a path.
+            cases: |w, c| {
+                w.each_contact(c, Expect::Ok(200), |t| {
+                    (
+                        format!("/snippets/{}/render", w.snippet),
+                        json_body(json!({"contact_id": t.contact})),
+                    )
+                })
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/sync",
+            // What the events say is checked below, in the log section.
+            cases: |w, c| w.signed_in(c, "/sync?since=0", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "GET",
+            path: "/snapshot",
+            cases: |w, c| {
+                w.signed_in(
+                    c,
+                    "/snapshot",
+                    Body::None,
+                    Expect::OkWithout(200, w.secrets_hidden_from(c)),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/stream",
+            cases: |w, c| w.signed_in(c, "/stream?since=0", Body::Upgrade, Expect::Ok(101)),
+        },
+        Entry {
+            method: "GET",
+            path: "/workflows",
+            cases: |w, c| vec![w.admin(c, "-", "/workflows", Body::None, Expect::Ok(200))],
+        },
+        Entry {
+            method: "POST",
+            path: "/workflows",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/workflows",
+                    json_body(workflow_body(&format!("new-{}", c.short()))),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "PUT",
+            path: "/workflows/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    &w.workflow,
+                    |id| format!("/workflows/{id}"),
+                    json_body(workflow_body("fx")),
+                    Expect::Ok(200),
+                )
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/workflows/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    w.deletable(c, Deletable::Workflow),
+                    |id| format!("/workflows/{id}"),
+                    Body::None,
+                    Expect::Ok(204),
+                )
+            },
+        },
+        Entry {
+            method: "GET",
+            path: "/reports/conversations",
+            // Agents read the dashboard too (the desktop agent's metrics).
+            cases: |w, c| w.signed_in(c, "/reports/conversations", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "GET",
+            path: "/integrations/webhooks",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/integrations/webhooks",
+                    Body::None,
+                    Expect::Ok(200),
+                )]
+            },
+        },
+        Entry {
+            method: "POST",
+            path: "/integrations/webhooks",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/integrations/webhooks",
+                    json_body(integration_body()),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/integrations/webhooks/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    w.deletable(c, Deletable::Integration),
+                    |id| format!("/integrations/webhooks/{id}"),
+                    Body::None,
+                    Expect::Ok(204),
+                )
+            },
+        },
+    ]
+}
+
+/// What one visibility's run found.
+struct Run {
+    visibility: Visibility,
+    /// (operation index, caller) → (cases, mismatches).
+    counts: BTreeMap<(usize, Caller), (usize, usize)>,
+    mismatches: Vec<String>,
+    log_checks: usize,
+    operations: BTreeSet<(String, String)>,
+}
+
+/// The document's operations, as (METHOD, path).
+async fn documented_operations(w: &World) -> BTreeSet<(String, String)> {
+    let doc: Value = w
+        .http
+        .get(w.t.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if [
+                "get", "put", "post", "delete", "patch", "head", "options", "trace",
+            ]
+            .contains(&method.as_str())
+            {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+async fn run_matrix(w: &World, table: &[Entry], run: &mut Run) {
+    let vis = w.visibility.as_str();
+    let mut phases: [Vec<(usize, Caller, Case)>; 3] = Default::default();
+    for (i, entry) in table.iter().enumerate() {
+        for c in Caller::ALL {
+            for case in (entry.cases)(w, c) {
+                // Reads first, then writes, then the writes that change what others may see.
+                let phase = match () {
+                    _ if case.late => 2,
+                    _ if entry.method == "GET" => 0,
+                    _ => 1,
+                };
+                phases[phase].push((i, c, case));
+            }
+        }
+    }
+    for jobs in phases {
+        let results: Vec<_> = futures::stream::iter(jobs)
+            .map(|(i, c, case)| async move {
+                let entry = &table[i];
+                let token = case.token.clone().or_else(|| w.token(c));
+                let got = w.perform(entry.method, &case, token.as_deref()).await;
+                let mismatch = match got {
+                    Ok((status, body)) => judge(&case.expect, status, &body)
+                        .err()
+                        .map(|got| (got, body)),
+                    Err(transport) => Some((transport, String::new())),
+                }
+                .map(|(got, body)| {
+                    format!(
+                        "{} {} [{}] as {c} ({vis}): expected {}, got {got}: {}",
+                        entry.method,
+                        case.path,
+                        case.target,
+                        case.expect,
+                        excerpt(&body)
+                    )
+                });
+                (i, c, mismatch)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for (i, c, mismatch) in results {
+            let count = run.counts.entry((i, c)).or_default();
+            count.0 += 1;
+            if let Some(m) = mismatch {
+                count.1 += 1;
+                run.mismatches.push(m);
+            }
+        }
+    }
+}
+
+async fn run_visibility(v: Visibility) -> Run {
+    let w = World::start(v).await;
+    let table = matrix();
+    let mut run = Run {
+        visibility: v,
+        counts: BTreeMap::new(),
+        mismatches: Vec::new(),
+        log_checks: 0,
+        operations: documented_operations(&w).await,
+    };
+    // Readers: Alice, and Erin, created after every assignment of the fixture. Bob's fixture
+    // contact is issue 11's repro: its message arrived while it was unassigned, then it was
+    // assigned to Bob, then the visibility changed. Nothing in the matrix reassigns a contact,
+    // so what a reader may see now is also what they could see when each live event came.
+    let readers = [("agent Alice", &w.alice), ("agent Erin", &w.erin)];
+    let head = matrix_log::head_seq(&w).await;
+    let mut streams = Vec::new();
+    for (_, reader) in &readers {
+        streams.push(matrix_log::connect(&w, &reader.token, 0).await);
+    }
+    let logged_out = matrix_log::logged_out_stream_closes(&w);
+    let ((), logged_out) = tokio::join!(run_matrix(&w, &table, &mut run), logged_out);
+    run.mismatches.extend(logged_out);
+    run.log_checks += 1;
+
+    // A marker every reader may see ends the live part.
+    w.t.put("/me/status", &w.alice.token, json!({"status": "busy"}))
+        .await
+        .ok(200);
+    let alice_id = w.alice.id.clone();
+    let marker = move |e: &Value| {
+        e["type"] == "user.upserted"
+            && e["data"]["id"] == alice_id.as_str()
+            && e["data"]["status"] == "busy"
+    };
+    for ((name, reader), mut ws) in readers.iter().zip(streams) {
+        let hidden = matrix_log::hidden_from(&w, reader).await;
+        let mut secrets = Vec::new();
+        for h in Holder::ALL {
+            if hidden.contains_key(&w.fixture[&h].id) {
+                secrets.extend(w.fixture[&h].secrets().map(str::to_owned));
+            }
+        }
+        match matrix_log::read_until(&mut ws, &marker).await {
+            Ok(events) => {
+                let (backlog, live): (Vec<Value>, Vec<Value>) = events
+                    .into_iter()
+                    .partition(|e| e["seq"].as_i64().unwrap_or(0) <= head);
+                run.mismatches.extend(matrix_log::leaks(
+                    "GET /stream?since=0 (backlog)",
+                    name,
+                    &w,
+                    &backlog,
+                    &hidden,
+                    &secrets,
+                ));
+                run.mismatches.extend(matrix_log::leaks(
+                    "GET /stream?since=0 (live)",
+                    name,
+                    &w,
+                    &live,
+                    &hidden,
+                    &secrets,
+                ));
+            }
+            Err(why) => run.mismatches.push(format!(
+                "GET /stream?since=0 as {name} ({}): expected every event up to the marker, got {why}",
+                v.as_str()
+            )),
+        }
+        match matrix_log::sync_all(&w, &reader.token).await {
+            Ok(events) => run.mismatches.extend(matrix_log::leaks(
+                "GET /sync?since=0",
+                name,
+                &w,
+                &events,
+                &hidden,
+                &secrets,
+            )),
+            Err(why) => run.mismatches.push(format!(
+                "GET /sync?since=0 as {name} ({}): expected 200, got {why}",
+                v.as_str()
+            )),
+        }
+        run.log_checks += 3;
+    }
+    run
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_operation_answers_every_caller_as_the_rules_say_under_every_visibility() {
+    let started = Instant::now();
+    let runs = join_all(Visibility::ALL.map(run_visibility)).await;
+    let table = matrix();
+    let mut mismatches = Vec::new();
+
+    // The table and the document name the same operations.
+    let rows: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|e| (e.method.to_owned(), e.path.to_owned()))
+        .collect();
+    assert_eq!(rows.len(), table.len(), "an operation has two rows");
+    for (method, path) in runs[0].operations.difference(&rows) {
+        mismatches.push(format!(
+            "new route without an authorization-matrix entry: {method} {path}"
+        ));
+    }
+    for (method, path) in rows.difference(&runs[0].operations) {
+        mismatches.push(format!(
+            "authorization-matrix entry for a route that no longer exists: {method} {path}"
+        ));
+    }
+
+    // The table of what was checked: cases per operation and caller, all visibilities.
+    let mut out = String::new();
+    out.push_str(&format!("{:<40}", "operation \\ caller"));
+    for c in Caller::ALL {
+        out.push_str(&format!("{:>9}", c.short()));
+    }
+    out.push('\n');
+    let mut total = 0;
+    for (i, e) in table.iter().enumerate() {
+        out.push_str(&format!("{:<40}", format!("{} {}", e.method, e.path)));
+        for c in Caller::ALL {
+            let (n, bad) = runs.iter().fold((0, 0), |acc, r| {
+                let (n, bad) = r.counts.get(&(i, c)).copied().unwrap_or_default();
+                (acc.0 + n, acc.1 + bad)
+            });
+            total += n;
+            let cell = if bad == 0 {
+                n.to_string()
+            } else {
+                format!("{n}!{bad}")
+            };
+            out.push_str(&format!("{cell:>9}"));
+        }
+        out.push('\n');
+    }
+    let log_checks: usize = runs.iter().map(|r| r.log_checks).sum();
+    for r in &runs {
+        mismatches.extend(r.mismatches.iter().cloned());
+    }
+    println!("{out}");
+    println!(
+        "authorization matrix: {} operations × {} callers × {} visibilities = {total} requests (cells: cases, !mismatches), plus {log_checks} log checks (/sync, stream backlog, live stream, logged-out stream), in {:.1} s",
+        table.len(),
+        Caller::ALL.len(),
+        runs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for r in &runs {
+        println!(
+            "  {}: {} mismatches",
+            r.visibility.as_str(),
+            r.mismatches.len()
+        );
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
