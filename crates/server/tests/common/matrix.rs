@@ -832,14 +832,34 @@ impl World {
     }
 
     /// Performs one request; `Err` is a transport failure.
+    ///
+    /// A 503 with `Retry-After` (the server's cap on concurrent password hashing) is tried
+    /// again, as a client would: it says nothing about who may call the operation.
     pub async fn perform(
         &self,
         method: &str,
         case: &Case,
         token: Option<&str>,
     ) -> Result<(u16, String), String> {
+        let mut answer = self.perform_once(method, case, token).await?;
+        for _ in 0..10 {
+            let Some(wait) = answer.2 else { break };
+            tokio::time::sleep(wait).await;
+            answer = self.perform_once(method, case, token).await?;
+        }
+        Ok((answer.0, answer.1))
+    }
+
+    /// One try: status, body, and how long to wait when the server is saturated.
+    async fn perform_once(
+        &self,
+        method: &str,
+        case: &Case,
+        token: Option<&str>,
+    ) -> Result<(u16, String, Option<std::time::Duration>), String> {
         if let Body::Upgrade = case.body {
-            return self.upgrade(&case.path, token).await;
+            let (status, body) = self.upgrade(&case.path, token).await?;
+            return Ok((status, body, None));
         }
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(method, self.t.url(&case.path));
@@ -858,11 +878,16 @@ impl World {
             .await
             .map_err(|e| format!("transport error: {e}"))?;
         let status = res.status().as_u16();
+        let retry = (status == 503)
+            .then(|| res.headers().get("retry-after"))
+            .flatten()
+            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+            .map(|secs| std::time::Duration::from_millis((secs * 1000).clamp(50, 1000)));
         let text = res
             .text()
             .await
             .map_err(|e| format!("transport error reading the body: {e}"))?;
-        Ok((status, text))
+        Ok((status, text, retry))
     }
 
     async fn upgrade(&self, path: &str, token: Option<&str>) -> Result<(u16, String), String> {
