@@ -150,6 +150,15 @@ fn matrix() -> Vec<Entry> {
                         json_body(json!({"name": me.name})),
                         Expect::Ok(200),
                     ));
+                    // No one promotes themselves (the owner is one already).
+                    if c != Caller::Owner {
+                        cases.push(Case::new(
+                            "themselves, to owner",
+                            format!("/users/{}", me.id),
+                            json_body(json!({"role": "owner"})),
+                            Expect::Err(403),
+                        ));
+                    }
                 }
                 cases
             },
@@ -177,6 +186,20 @@ fn matrix() -> Vec<Entry> {
                     cases.push(Case::new(
                         "themselves",
                         format!("/users/{}", me.id),
+                        Body::None,
+                        expect,
+                    ));
+                }
+                // Managers do not remove owners (the owner removing themselves is above).
+                if c != Caller::Owner {
+                    let expect = if c.is_user() {
+                        Expect::Err(403)
+                    } else {
+                        Expect::Err(401)
+                    };
+                    cases.push(Case::new(
+                        "the owner",
+                        format!("/users/{}", w.owner.id),
                         Body::None,
                         expect,
                     ));
@@ -346,9 +369,11 @@ fn matrix() -> Vec<Entry> {
             method: "PUT",
             path: "/contacts/{id}/assignee",
             cases: |w, c| {
-                // The assignee it has: permitted, and changes nothing the other cases rely on.
+                // Where the caller may see the contact, the assignee it has (permitted, and it
+                // changes nothing the other cases rely on); where not, the caller tries to take it.
                 w.each_contact(c, Expect::Ok(200), |t| {
                     let user = match t.holder {
+                        _ if !t.visible => json!(w.member(c).map(|m| m.id.clone())),
                         Some(Holder::Alice) => json!(w.alice.id),
                         Some(Holder::Bob) => json!(w.bob.id),
                         _ => Value::Null,

@@ -436,7 +436,7 @@ impl World {
         match f {
             super::FileOf::Contact(h) => self.fixture[&h].file_id.clone(),
             super::FileOf::BobUnsent => self.bob_unsent.clone(),
-            super::FileOf::Missing => MISSING.into(),
+            super::FileOf::Missing => missing_like(&self.bob_unsent),
         }
     }
 
@@ -458,6 +458,19 @@ impl World {
             _ => self.fixture[&Holder::Alice].id.clone(),
         }
     }
+}
+
+/// An id no file has, shaped like a real one: numeric ids are sequential, so a large number;
+/// unguessable ones with the last character changed (a well-formed id, so the answer is 404).
+fn missing_like(real: &str) -> String {
+    if real.chars().all(|c| c.is_ascii_digit()) {
+        return MISSING.into();
+    }
+    let mut id: Vec<char> = real.chars().collect();
+    if let Some(last) = id.last_mut() {
+        *last = if *last == 'a' { 'b' } else { 'a' };
+    }
+    id.into_iter().collect()
 }
 
 pub fn id_of(v: &Value) -> String {
