@@ -708,3 +708,83 @@ fn matrix() -> Vec<Entry> {
 async fn every_operation_answers_every_caller_as_the_rules_say_under_every_visibility() {
     check_every_visibility(&matrix()).await;
 }
+
+/// Issue 11 item 2, as reported: a message arrives for X while X is unassigned; X is assigned
+/// to Bob; the visibility becomes `assigned_and_unassigned`. Alice, and an agent created after
+/// the assignment, get 404 on X's messages, and neither `/sync?since=0` nor the stream's backlog
+/// carries X's text or an upsert of X.
+#[tokio::test]
+async fn a_contact_now_bobs_stays_out_of_other_agents_logs_issue_11_repro() {
+    let t = common::TestServer::start().await;
+    let channel = t.channel("WhatsApp", false, None).await;
+    let (_, alice) = t.user("Alice Agent", "agent").await;
+    let (bob_id, _) = t.user("Bob Agent", "agent").await;
+    let secret = "the text only Bob may read";
+    let x = t.incoming(&channel, "x", "m-x", secret).await;
+    t.put(
+        &format!("/contacts/{x}/assignee"),
+        &t.owner,
+        json!({"user_id": bob_id}),
+    )
+    .await
+    .ok(200);
+    t.patch(
+        "/settings",
+        &t.owner,
+        json!({"agent_visibility": "assigned_and_unassigned"}),
+    )
+    .await
+    .ok(200);
+    let (_, late) = t.user("Late Agent", "agent").await;
+
+    let mut mismatches = Vec::new();
+    for (name, token) in [("agent Alice", &alice), ("the late agent", &late)] {
+        let messages = t.get(&format!("/contacts/{x}/messages"), token).await;
+        if messages.status != 404 {
+            mismatches.push(format!(
+                "GET /contacts/{x}/messages as {name}: expected 404, got {}: {}",
+                messages.status, messages.body
+            ));
+        }
+        let mut ws = matrix::log::connect(&t, token, 0).await;
+        // The reader's own status change ends the backlog.
+        t.put("/me/status", token, json!({"status": "busy"}))
+            .await
+            .ok(200);
+        let me = t.get("/me", token).await.ok(200)["id"].clone();
+        let backlog = matrix::log::read_until(&mut ws, |e| {
+            e["type"] == "user.upserted" && e["data"]["id"] == me && e["data"]["status"] == "busy"
+        })
+        .await;
+        let sync = matrix::log::sync_all(&t, token).await;
+        for (source, events) in [
+            ("GET /stream?since=0 (backlog)", backlog),
+            ("GET /sync?since=0", sync),
+        ] {
+            let events = match events {
+                Ok(events) => events,
+                Err(why) => {
+                    mismatches.push(format!("{source} as {name}: expected the log, got {why}"));
+                    continue;
+                }
+            };
+            for e in &events {
+                let about_x = matrix::log::contact_of(e) == Some(x.as_str());
+                let upsert = e["type"] != "contact.removed";
+                if (about_x && upsert) || e.to_string().contains(secret) {
+                    mismatches.push(format!(
+                        "{source} as {name}: expected nothing about contact {x} but its removal, got {}: {}",
+                        e["type"],
+                        matrix::excerpt(&e.to_string())
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}

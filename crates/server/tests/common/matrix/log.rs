@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::{Member, World, excerpt};
+use crate::common::TestServer;
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -19,22 +20,19 @@ pub type Ws =
 /// How long a stream may take to deliver what was just written.
 const DELIVERY: Duration = Duration::from_secs(10);
 
-pub async fn connect(w: &World, token: &str, since: i64) -> Ws {
-    let mut req =
-        w.t.ws_url(&format!("/stream?since={since}"))
-            .into_client_request()
-            .unwrap();
+pub async fn connect(t: &TestServer, token: &str, since: i64) -> Ws {
+    let mut req = t
+        .ws_url(&format!("/stream?since={since}"))
+        .into_client_request()
+        .unwrap();
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     tokio_tungstenite::connect_async(req).await.unwrap().0
 }
 
 /// The log's last seq, as the owner's `/sync` reports it.
-pub async fn head_seq(w: &World) -> i64 {
-    let page =
-        w.t.get("/sync?since=0&limit=1", &w.owner.token)
-            .await
-            .ok(200);
+pub async fn head_seq(t: &TestServer) -> i64 {
+    let page = t.get("/sync?since=0&limit=1", &t.owner).await.ok(200);
     page["head_seq"].as_i64().unwrap()
 }
 
@@ -68,13 +66,13 @@ pub async fn read_until(ws: &mut Ws, last: impl Fn(&Value) -> bool) -> Result<Ve
 }
 
 /// Every event `/sync` gives from 0, following `next_seq` while `has_more`.
-pub async fn sync_all(w: &World, token: &str) -> Result<Vec<Value>, String> {
+pub async fn sync_all(t: &TestServer, token: &str) -> Result<Vec<Value>, String> {
     let mut since = 0;
     let mut events = Vec::new();
     for _ in 0..1000 {
-        let page =
-            w.t.get(&format!("/sync?since={since}&limit=100"), token)
-                .await;
+        let page = t
+            .get(&format!("/sync?since={since}&limit=100"), token)
+            .await;
         if page.status != 200 {
             return Err(format!(
                 "{}: {}",
@@ -181,7 +179,7 @@ pub fn leaks(
 /// mismatch line when the stream outlives the logout by more than 2 s.
 pub async fn logged_out_stream_closes(w: &World) -> Option<String> {
     let token = w.t.login("alice.agent@example.com", "password-123").await;
-    let mut ws = connect(w, &token, head_seq(w).await).await;
+    let mut ws = connect(&w.t, &token, head_seq(&w.t).await).await;
     let res =
         w.t.call(reqwest::Method::POST, "/auth/logout", &token, None)
             .await;

@@ -134,10 +134,10 @@ async fn run_visibility(v: Visibility, table: &[Entry]) -> Run {
     // assigned to Bob, then the visibility changed. Nothing in the matrix reassigns a contact,
     // so what a reader may see now is also what they could see when each live event came.
     let readers = [("agent Alice", &w.alice), ("agent Erin", &w.erin)];
-    let head = log::head_seq(&w).await;
+    let head = log::head_seq(&w.t).await;
     let mut streams = Vec::new();
     for (_, reader) in &readers {
-        streams.push(log::connect(&w, &reader.token, 0).await);
+        streams.push(log::connect(&w.t, &reader.token, 0).await);
     }
     let logged_out = log::logged_out_stream_closes(&w);
     let ((), logged_out) = tokio::join!(run_matrix(&w, table, &mut run), logged_out);
@@ -194,7 +194,7 @@ async fn run_visibility(v: Visibility, table: &[Entry]) -> Run {
                 v.as_str()
             )),
         }
-        match log::sync_all(&w, &reader.token).await {
+        match log::sync_all(&w.t, &reader.token).await {
             Ok(events) => {
                 run.events_read
                     .push(format!("{name}: /sync {}", events.len()));
