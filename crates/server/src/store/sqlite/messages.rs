@@ -303,7 +303,7 @@ pub fn file(conn: &Connection, id: &FileId) -> Result<Option<FileRecord>, StoreE
         .optional()?)
 }
 
-/// A file by the sequential id it had before ids became random (migration 4).
+/// A file by the sequential id it had before ids became random (migration 5).
 pub fn file_by_legacy_id(conn: &Connection, legacy: i64) -> Result<Option<FileRecord>, StoreError> {
     Ok(conn
         .prepare_cached(&format!(

@@ -23,9 +23,9 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0003_automation.sql"),
     ),
     (
-        4,
+        5,
         "random_file_ids",
-        include_str!("migrations/0004_random_file_ids.sql"),
+        include_str!("migrations/0005_random_file_ids.sql"),
     ),
 ];
 
@@ -49,6 +49,7 @@ fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
             latest_version()
         )));
     }
+    let mut reached = current;
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
@@ -56,8 +57,9 @@ fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, name, "applied migration");
+        reached = *version;
     }
-    Ok(target.max(current))
+    Ok(reached)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Migration 4 on a database written the way version 3 wrote it: files keep their bytes and
-//! owners under new random ids, and the messages and events that name them follow.
+//! Migration 5 on a database written the way the versions before it wrote it: files keep their
+//! bytes and owners under new random ids, and the messages and events that name them follow.
 
 use messenger_protocol::{
     Actor, Attachment, AttachmentKind, AttachmentStatus, ContactId, Delivery, Direction,
@@ -8,6 +8,9 @@ use messenger_protocol::{
 use rusqlite::Connection;
 
 use super::{latest_version, migrate, migrate_to};
+
+/// The schema just before file ids became random.
+const BEFORE: u32 = 4;
 use crate::store::NewMessage;
 use crate::store::sqlite::{events, messages};
 
@@ -29,11 +32,11 @@ fn attachment(file_id: Option<&str>, name: &str) -> Attachment {
     }
 }
 
-/// A version-3 database: two files (1 sent in a message beside a pending attachment, 2 an
+/// A database from before: two files (1 sent in a message beside a pending attachment, 2 an
 /// unsent upload), the message, and its event.
-fn version_3_database() -> (Connection, Message) {
+fn old_database() -> (Connection, Message) {
     let mut conn = Connection::open_in_memory().unwrap();
-    assert_eq!(migrate_to(&mut conn, 3).unwrap(), 3);
+    assert!(migrate_to(&mut conn, BEFORE).unwrap() <= BEFORE);
     conn.execute_batch(
         "INSERT INTO contacts (id, name, first_name, created_at, activity_at) VALUES (1, 'Ann', 'Ann', 0, 0);
          INSERT INTO files (id, sha256, size, mime, name, uploaded_by, created_at)
@@ -80,7 +83,7 @@ fn new_id_of(conn: &Connection, legacy: i64) -> String {
 
 #[test]
 fn files_get_random_ids_and_messages_and_events_name_them() {
-    let (mut conn, before) = version_3_database();
+    let (mut conn, before) = old_database();
     assert_eq!(migrate(&mut conn).unwrap(), latest_version());
 
     let sent = new_id_of(&conn, 1);
@@ -145,7 +148,7 @@ fn files_get_random_ids_and_messages_and_events_name_them() {
 #[test]
 fn a_database_without_files_keeps_its_log_as_it_was() {
     let mut conn = Connection::open_in_memory().unwrap();
-    migrate_to(&mut conn, 3).unwrap();
+    migrate_to(&mut conn, BEFORE).unwrap();
     conn.execute_batch("INSERT INTO events (type, at, data) VALUES ('settings.updated', 0, '{}');")
         .unwrap();
     migrate(&mut conn).unwrap();
