@@ -337,14 +337,13 @@ pub fn insert_file(conn: &Connection, f: &FileRecord) -> Result<FileRecord, Stor
     Ok(FileRecord { id, ..f.clone() })
 }
 
-/// Contacts whose messages carry the file (attachments are JSON: a LIKE narrows, JSON decides).
+/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`).
 pub fn contacts_with_file(conn: &Connection, file: &FileId) -> Result<Vec<ContactId>, StoreError> {
-    let needle = format!("%\"file_id\":\"{}\"%", file.as_str());
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT m.contact_id FROM messages m, json_each(m.attachments) a
-         WHERE m.attachments LIKE ?1 AND json_extract(a.value, '$.file_id') = ?2",
+        "SELECT DISTINCT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
+         WHERE f.file_id = ?1",
     )?;
-    let rows = stmt.query_map(params![needle, file.as_str()], |r| r.get::<_, i64>(0))?;
+    let rows = stmt.query_map([file.as_str()], |r| r.get::<_, i64>(0))?;
     rows.map(|r| r.map(|id| ContactId(id_text(id))).map_err(StoreError::from))
         .collect()
 }

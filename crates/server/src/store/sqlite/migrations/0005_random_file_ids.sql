@@ -1,7 +1,8 @@
 -- File ids become unguessable: 32 hex characters of randomness (128 bits from SQLite's
 -- CSPRNG here, a UUID v4 for new files) instead of the rowid, which anyone could count up.
--- Messages name their files inside their `attachments` JSON (there is no join table), and so
--- do the `message.upserted` events of the log: both are rewritten to the new ids. The old
+-- Messages name their files inside their `attachments` JSON (there was no join table), and so
+-- do the `message.upserted` events of the log: both are rewritten to the new ids, and from now
+-- on `message_files` indexes which messages carry which file. The old
 -- number stays as `legacy_id` only so that signed links handed to providers before the
 -- upgrade keep working until they expire; nothing else accepts it.
 
@@ -57,6 +58,35 @@ WHERE type = 'message.upserted'
     SELECT 1 FROM json_each(events.data, '$.attachments') AS a
     JOIN file_id_map AS m ON m.old = json_extract(a.value, '$.file_id')
 );
+
+-- Which messages carry which file, for the access rule that every attach and download asks
+-- (instead of scanning every message's JSON). Triggers keep it in step with `attachments`.
+CREATE TABLE message_files (
+    file_id    TEXT    NOT NULL,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (file_id, message_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX message_files_message ON message_files (message_id);
+
+INSERT OR IGNORE INTO message_files (file_id, message_id)
+SELECT json_extract(a.value, '$.file_id'), m.id
+FROM messages AS m, json_each(m.attachments) AS a
+WHERE json_extract(a.value, '$.file_id') IS NOT NULL;
+
+CREATE TRIGGER message_files_on_insert AFTER INSERT ON messages
+BEGIN
+    INSERT OR IGNORE INTO message_files (file_id, message_id)
+    SELECT json_extract(a.value, '$.file_id'), NEW.id FROM json_each(NEW.attachments) AS a
+    WHERE json_extract(a.value, '$.file_id') IS NOT NULL;
+END;
+
+CREATE TRIGGER message_files_on_update AFTER UPDATE OF attachments ON messages
+BEGIN
+    DELETE FROM message_files WHERE message_id = NEW.id;
+    INSERT OR IGNORE INTO message_files (file_id, message_id)
+    SELECT json_extract(a.value, '$.file_id'), NEW.id FROM json_each(NEW.attachments) AS a
+    WHERE json_extract(a.value, '$.file_id') IS NOT NULL;
+END;
 
 -- Clients keep the old ids in their caches. When there were files, every cursor handed out so
 -- far is put below the log's floor, so each client starts again from /snapshot and fetches its

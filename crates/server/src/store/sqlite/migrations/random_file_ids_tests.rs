@@ -32,6 +32,23 @@ fn attachment(file_id: Option<&str>, name: &str) -> Attachment {
     }
 }
 
+fn outgoing(attachments: Vec<Attachment>) -> NewMessage {
+    NewMessage {
+        contact_id: ContactId("1".into()),
+        conversation_id: None,
+        channel_id: None,
+        direction: Direction::Outgoing,
+        sender: Actor::user("7"),
+        client_id: None,
+        external_id: None,
+        text: String::new(),
+        attachments,
+        delivery: Delivery::Sent,
+        activity: None,
+        created_at: Timestamp::EPOCH,
+    }
+}
+
 /// A database from before: two files (1 sent in a message beside a pending attachment, 2 an
 /// unsent upload), the message, and its event.
 fn old_database() -> (Connection, Message) {
@@ -45,23 +62,10 @@ fn old_database() -> (Connection, Message) {
     .unwrap();
     let message = messages::insert(
         &conn,
-        &NewMessage {
-            contact_id: ContactId("1".into()),
-            conversation_id: None,
-            channel_id: None,
-            direction: Direction::Outgoing,
-            sender: Actor::user("7"),
-            client_id: None,
-            external_id: None,
-            text: String::new(),
-            attachments: vec![
-                attachment(Some("1"), "sent.png"),
-                attachment(None, "later.png"),
-            ],
-            delivery: Delivery::Sent,
-            activity: None,
-            created_at: Timestamp::EPOCH,
-        },
+        &outgoing(vec![
+            attachment(Some("1"), "sent.png"),
+            attachment(None, "later.png"),
+        ]),
     )
     .unwrap();
     events::append(
@@ -128,10 +132,42 @@ fn files_get_random_ids_and_messages_and_events_name_them() {
         messages::contacts_with_file(&conn, &FileId(sent.clone())).unwrap(),
         vec![ContactId("1".into())]
     );
+    let draft = FileId(draft);
     assert!(
-        messages::contacts_with_file(&conn, &FileId(draft))
+        messages::contacts_with_file(&conn, &draft)
             .unwrap()
             .is_empty()
+    );
+
+    // Messages written later keep the index in step: a new one, and a changed attachment.
+    let mut later = messages::insert(&conn, &outgoing(vec![attachment(None, "x.ogg")])).unwrap();
+    assert!(
+        messages::contacts_with_file(&conn, &draft)
+            .unwrap()
+            .is_empty()
+    );
+    later.attachments[0].file_id = Some(draft.clone());
+    messages::update(&conn, &later).unwrap();
+    assert_eq!(
+        messages::contacts_with_file(&conn, &draft).unwrap(),
+        vec![ContactId("1".into())]
+    );
+    later.attachments.clear();
+    messages::update(&conn, &later).unwrap();
+    assert!(
+        messages::contacts_with_file(&conn, &draft)
+            .unwrap()
+            .is_empty()
+    );
+    let again = messages::insert(
+        &conn,
+        &outgoing(vec![attachment(Some(draft.as_str()), "x.ogg")]),
+    )
+    .unwrap();
+    assert_eq!(
+        messages::contacts_with_file(&conn, &draft).unwrap().len(),
+        1,
+        "{again:?}"
     );
 
     // The log says the same, and every old cursor now lies below its floor.
