@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::provider::Provider;
 use common::{Channel, TestServer, client_id};
 use messenger_protocol::FileId;
 use reqwest::header::HeaderMap;
@@ -218,6 +219,50 @@ async fn files_on_a_contact_follow_the_contact_under_assigned() {
 #[tokio::test]
 async fn files_on_a_contact_follow_the_contact_under_assigned_and_unassigned() {
     files_follow_the_contact_under("assigned_and_unassigned").await;
+}
+
+#[tokio::test]
+async fn a_file_a_contact_sent_has_a_random_id_and_is_seen_with_its_contact() {
+    let t = TestServer::start().await;
+    let team = team(&t).await;
+    let provider = Provider::start().await;
+    let url = provider.serve_file("photo.png", "image/png", PNG.to_vec());
+    t.webhook(&team.channel, json!({"channelId": team.channel.id, "contactId": "c1",
+        "events": [{"type": "message", "mId": "a1", "timestamp": 1,
+        "message": {"type": "attachment", "attachment": {"type": "image", "url": url, "fileName": "photo.png"}}}]}))
+        .await
+        .ok(200);
+    let contact = t.contact_by_external("c1").await;
+    let tl = t
+        .eventually(&contact, "the fetched attachment", |tl| {
+            tl.iter().any(|m| {
+                m["attachments"]
+                    .get(0)
+                    .is_some_and(|a| a["status"] == "ready")
+            })
+        })
+        .await;
+    let fetched = tl
+        .iter()
+        .find_map(|m| m["attachments"][0]["file_id"].as_str())
+        .unwrap()
+        .to_owned();
+    assert!(
+        fetched.len() == 32 && u128::from_str_radix(&fetched, 16).is_ok(),
+        "{fetched}: a fetched file gets a random id too"
+    );
+    assert_eq!(download(&t, &team.bob, &fetched).await.status, 200);
+    assign(&t, &contact, Some(&team.bob_id)).await;
+    set_visibility(&t, "assigned").await;
+    assert_eq!(download(&t, &team.bob, &fetched).await.status, 200);
+    assert_hidden(
+        &t,
+        download(&t, &team.alice, &fetched).await,
+        &fetched,
+        "Alice",
+    )
+    .await;
+    assert_eq!(download(&t, &team.manager, &fetched).await.status, 200);
 }
 
 #[tokio::test]
