@@ -28,10 +28,21 @@ fn reply(status: StatusCode, body: &str) -> Reply {
 
 pub async fn serve(agent: Option<Arc<Agent>>, request: Request<Vec<u8>>) -> Reply {
     let mut reply = answer(agent, request).await;
+    let headers = reply.headers_mut();
     // Every reply, errors included, so that `fetch` from the page reads them.
-    reply.headers_mut().insert(
+    headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         header::HeaderValue::from_static("*"),
+    );
+    // Bodies are contacts' and colleagues' files: never sniffed into another type, and a
+    // document opened from here runs sandboxed, without script (as the server serves them).
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("sandbox"),
     );
     reply
 }

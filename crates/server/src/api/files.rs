@@ -13,9 +13,9 @@ use super::{ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::current_user::{authenticate, bearer_token_of};
-use crate::domain::{Ctx, visibility};
+use crate::domain::{Ctx, files};
 use crate::error::{AppError, AppResult};
-use crate::files::{BlobError, sniff};
+use crate::files::{BlobError, serving, sniff};
 use crate::store::FileRecord;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -101,8 +101,10 @@ pub struct DownloadQuery {
     sig: Option<String>,
 }
 
-/// The file's bytes: for a signed-in user who may see a message carrying it (or uploaded it),
-/// or for anyone holding an unexpired signed link.
+/// The file's bytes: for a signed-in user who may have it (their unsent upload, or a file on a
+/// contact they may see now), or for anyone holding an unexpired signed link to it. Anyone else
+/// gets 404, as for an unknown file. Served with `nosniff`, a sandboxing CSP, and as a download
+/// unless it is an image, audio or video.
 #[utoipa::path(get, path = "/files/{id}", tag = "files", params(("id" = String, Path), DownloadQuery),
     responses((status = 200, content_type = "application/octet-stream"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn download_file(
@@ -111,7 +113,6 @@ pub async fn download_file(
     ApiQuery(q): ApiQuery<DownloadQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let not_found = || AppError::not_found(&format!("File {id}"));
     let file = match (q.expires, q.sig) {
         (Some(expires), Some(sig)) => {
             let now = state.clock.now().millis() / 1000;
@@ -123,36 +124,30 @@ pub async fn download_file(
             let fid = id.clone();
             state
                 .store
-                .read(move |tx| Ok(tx.file(&fid)?))
+                .read(move |tx| {
+                    if let Some(file) = tx.file(&fid)? {
+                        return Ok(Some(file));
+                    }
+                    // A link signed before file ids became random names the old number.
+                    match fid.as_str().parse::<i64>() {
+                        Ok(legacy) => Ok(tx.file_by_legacy_id(legacy)?),
+                        Err(_) => Ok(None),
+                    }
+                })
                 .await?
-                .ok_or_else(not_found)?
+                .ok_or_else(|| AppError::not_found(&format!("File {id}")))?
         }
         (None, None) => {
             let token = bearer_token_of(&headers)?;
             let me = authenticate(&state, &token).await?;
-            let (fid, now) = (id.clone(), state.clock.now());
+            let now = state.clock.now();
             state
                 .store
                 .read(move |tx| {
-                    let Some(file) = tx.file(&fid)? else {
-                        return Ok(None);
-                    };
                     let ctx = Ctx::load(tx, me.user, now)?;
-                    if ctx.me.role.administers() || file.uploaded_by.as_ref() == Some(&ctx.me.id) {
-                        return Ok(Some(file));
-                    }
-                    let scope = ctx.scope();
-                    for contact in tx.contacts_with_file(&fid)? {
-                        if let Some(c) = tx.contact(&contact)?
-                            && visibility::can_see(&scope, c.assignee_id.as_ref())
-                        {
-                            return Ok(Some(file));
-                        }
-                    }
-                    Ok(None)
+                    files::accessible(tx, &ctx, &id)
                 })
                 .await?
-                .ok_or_else(not_found)?
         }
         _ => {
             return Err(AppError::invalid(
@@ -165,39 +160,12 @@ pub async fn download_file(
         .open_file(&file.sha256)
         .await
         .map_err(|e| AppError::internal("reading the file", e))?;
-    let disposition = format!(
-        "inline; filename=\"{}\"; filename*=UTF-8''{}",
-        file.name.replace(|c: char| !c.is_ascii() || c == '"', "_"),
-        percent_encode(&file.name)
-    );
     let mut res = Body::from_stream(ReaderStream::new(handle)).into_response();
     let h = res.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_TYPE, file.mime.clone()),
-        (header::CONTENT_LENGTH, file.size.to_string()),
-        (header::CONTENT_DISPOSITION, disposition),
-        (header::ETAG, format!("\"{}\"", file.sha256)),
-        (
-            header::CACHE_CONTROL,
-            "private, max-age=31536000, immutable".into(),
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-    ] {
+    for (name, value) in serving::file_headers(&file.mime, &file.name, file.size, &file.sha256) {
         if let Ok(v) = HeaderValue::from_str(&value) {
             h.insert(name, v);
         }
     }
     Ok(res)
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

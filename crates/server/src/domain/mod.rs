@@ -9,6 +9,7 @@ pub mod channels;
 pub mod comments;
 pub mod contacts;
 pub mod conversations;
+pub mod files;
 pub mod inbound;
 pub mod integrations;
 pub mod merge;

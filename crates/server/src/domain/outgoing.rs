@@ -6,7 +6,7 @@ use messenger_protocol::{
     Direction, ErrorCode, Message, SendMessageRequest, Timestamp, UserId,
 };
 
-use super::{Ctx, assignment, contacts, conversations, persist, reporting};
+use super::{Ctx, assignment, contacts, conversations, files, persist, reporting};
 use crate::error::{AppError, AppResult};
 use crate::store::{ChannelRecord, NewMessage, WriteTx};
 
@@ -52,10 +52,12 @@ fn reply_channel(
     }
 }
 
-/// Builds the attachments of a send from uploaded files; a voice note becomes a `voice`
-/// attachment on a channel that supports voice and an `audio` one elsewhere.
+/// Builds the attachments of a send from files the sender may have (their unsent uploads, or
+/// files already on a contact they see); a voice note becomes a `voice` attachment on a
+/// channel that supports voice and an `audio` one elsewhere.
 fn attachments(
     tx: &mut dyn WriteTx,
+    ctx: &Ctx,
     req: &SendMessageRequest,
     channel: Option<&ChannelRecord>,
 ) -> AppResult<Vec<Attachment>> {
@@ -66,9 +68,7 @@ fn attachments(
     }
     let mut out = Vec::new();
     for id in &req.file_ids {
-        let f = tx
-            .file(id)?
-            .ok_or_else(|| AppError::not_found(&format!("File {id}")))?;
+        let f = files::accessible(tx, ctx, id)?;
         out.push(Attachment {
             file_id: Some(f.id),
             kind: AttachmentKind::from_mime(&f.mime),
@@ -82,9 +82,7 @@ fn attachments(
         });
     }
     if let Some(voice) = &req.voice {
-        let f = tx
-            .file(&voice.file_id)?
-            .ok_or_else(|| AppError::not_found(&format!("File {}", voice.file_id)))?;
+        let f = files::accessible(tx, ctx, &voice.file_id)?;
         if !f.mime.starts_with("audio/") {
             return Err(AppError::invalid(format!(
                 "A voice note must be audio; file {} is {}.",
@@ -164,7 +162,7 @@ pub fn send(
         )));
     }
     let channel = reply_channel(tx, &contact, req.channel_id.as_ref())?;
-    let attachments = attachments(tx, &req, channel.as_ref())?;
+    let attachments = attachments(tx, ctx, &req, channel.as_ref())?;
     if text.is_empty() && attachments.is_empty() {
         return Err(AppError::invalid(
             "A message needs text, a file or a voice note.",

@@ -152,6 +152,8 @@ pub trait ReadTx {
 
     // files
     fn file(&mut self, id: &FileId) -> StoreResult<Option<FileRecord>>;
+    /// A file by the sequential id it had before ids became random: for signed links only.
+    fn file_by_legacy_id(&mut self, legacy: i64) -> StoreResult<Option<FileRecord>>;
     /// Whether a file is attached to a message of this contact.
     fn file_attached_to(&mut self, file: &FileId, contact: &ContactId) -> StoreResult<bool>;
     /// The contacts whose messages carry this file.

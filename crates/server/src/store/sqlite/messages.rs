@@ -282,33 +282,51 @@ pub fn insert_comment(conn: &Connection, c: &NewCommentRecord) -> Result<Comment
     })
 }
 
+const FILE_COLUMNS: &str = "id, sha256, size, mime, name, uploaded_by, created_at";
+
+fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: FileId(r.get(0)?),
+        sha256: r.get(1)?,
+        size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+        mime: r.get(3)?,
+        name: r.get(4)?,
+        uploaded_by: opt_typed::<UserId>(r.get(5)?),
+        created_at: timestamp(r.get(6)?),
+    })
+}
+
 pub fn file(conn: &Connection, id: &FileId) -> Result<Option<FileRecord>, StoreError> {
-    let Some(id) = id_param(id.as_str()) else {
-        return Ok(None);
-    };
     Ok(conn
-        .prepare_cached(
-            "SELECT id, sha256, size, mime, name, uploaded_by, created_at FROM files WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(FileRecord {
-                id: FileId(id_text(r.get(0)?)),
-                sha256: r.get(1)?,
-                size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                mime: r.get(3)?,
-                name: r.get(4)?,
-                uploaded_by: opt_typed::<UserId>(r.get(5)?),
-                created_at: timestamp(r.get(6)?),
-            })
-        })
+        .prepare_cached(&format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1"))?
+        .query_row([id.as_str()], file_row)
         .optional()?)
 }
 
+/// A file by the sequential id it had before ids became random (migration 5).
+pub fn file_by_legacy_id(conn: &Connection, legacy: i64) -> Result<Option<FileRecord>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE legacy_id = ?1"
+        ))?
+        .query_row([legacy], file_row)
+        .optional()?)
+}
+
+/// A new file id: 32 hex characters of a random UUID v4 (122 random bits), so knowing one id
+/// tells nothing about any other.
+fn new_file_id() -> FileId {
+    FileId(uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// Stores a file under a new random id (the record's own id is ignored).
 pub fn insert_file(conn: &Connection, f: &FileRecord) -> Result<FileRecord, StoreError> {
+    let id = new_file_id();
     conn.prepare_cached(
-        "INSERT INTO files (sha256, size, mime, name, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO files (id, sha256, size, mime, name, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
+        id.as_str(),
         f.sha256,
         i64::try_from(f.size).unwrap_or(i64::MAX),
         f.mime,
@@ -316,19 +334,16 @@ pub fn insert_file(conn: &Connection, f: &FileRecord) -> Result<FileRecord, Stor
         opt_id(f.uploaded_by.as_ref()),
         millis(f.created_at)
     ])?;
-    let mut stored = f.clone();
-    stored.id = FileId(id_text(conn.last_insert_rowid()));
-    Ok(stored)
+    Ok(FileRecord { id, ..f.clone() })
 }
 
-/// Contacts whose messages carry the file (attachments are JSON: a LIKE narrows, JSON decides).
+/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`).
 pub fn contacts_with_file(conn: &Connection, file: &FileId) -> Result<Vec<ContactId>, StoreError> {
-    let needle = format!("%\"file_id\":\"{}\"%", file.as_str());
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT m.contact_id FROM messages m, json_each(m.attachments) a
-         WHERE m.attachments LIKE ?1 AND json_extract(a.value, '$.file_id') = ?2",
+        "SELECT DISTINCT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
+         WHERE f.file_id = ?1",
     )?;
-    let rows = stmt.query_map(params![needle, file.as_str()], |r| r.get::<_, i64>(0))?;
+    let rows = stmt.query_map([file.as_str()], |r| r.get::<_, i64>(0))?;
     rows.map(|r| r.map(|id| ContactId(id_text(id))).map_err(StoreError::from))
         .collect()
 }

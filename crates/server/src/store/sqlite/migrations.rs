@@ -22,6 +22,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "automation",
         include_str!("migrations/0003_automation.sql"),
     ),
+    (
+        5,
+        "random_file_ids",
+        include_str!("migrations/0005_random_file_ids.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -31,6 +36,11 @@ pub fn latest_version() -> u32 {
 
 /// Brings the database up to [`latest_version`]; refuses a database from a newer build.
 pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    migrate_to(conn, latest_version())
+}
+
+/// Applies the migrations up to `target` (tests stop short of the latest to build old data).
+fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > latest_version() {
         return Err(StoreError::Schema(format!(
@@ -39,16 +49,21 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
             latest_version()
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    let mut reached = current;
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|e| StoreError::Schema(format!("migration {version} ({name}) failed: {e}")))?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, name, "applied migration");
+        reached = *version;
     }
-    Ok(latest_version())
+    Ok(reached)
 }
+
+#[cfg(test)]
+mod random_file_ids_tests;
 
 #[cfg(test)]
 mod tests {

@@ -164,6 +164,9 @@ impl ReadTx for SqliteTx<'_> {
     fn file(&mut self, id: &FileId) -> StoreResult<Option<FileRecord>> {
         messages::file(self.conn, id)
     }
+    fn file_by_legacy_id(&mut self, legacy: i64) -> StoreResult<Option<FileRecord>> {
+        messages::file_by_legacy_id(self.conn, legacy)
+    }
     fn file_attached_to(&mut self, file: &FileId, contact: &ContactId) -> StoreResult<bool> {
         Ok(messages::contacts_with_file(self.conn, file)?.contains(contact))
     }
