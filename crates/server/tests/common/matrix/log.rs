@@ -125,6 +125,32 @@ pub fn contact_of(event: &Value) -> Option<&str> {
     }
 }
 
+/// What a client keeps of a stream: an event about a contact is dropped when a later
+/// `contact.removed` of that contact follows in the same stream (the client forgets the contact
+/// and everything of it). A stream's backlog is read with the state of the moment it was sent,
+/// so a contact that was visible then and is hidden now arrives, and is then removed.
+pub fn as_applied(events: Vec<Value>) -> Vec<Value> {
+    let mut last_removal: HashMap<String, usize> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if e["type"] == "contact.removed"
+            && let Some(id) = e["data"]["id"].as_str()
+        {
+            last_removal.insert(id.to_owned(), i);
+        }
+    }
+    events
+        .into_iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            e["type"] == "contact.removed"
+                || contact_of(e)
+                    .and_then(|c| last_removal.get(c))
+                    .is_none_or(|removed| removed < i)
+        })
+        .map(|(_, e)| e)
+        .collect()
+}
+
 /// What a reader got that they may not see: one line per (event type, contact), and one per
 /// secret text found.
 pub fn leaks(
