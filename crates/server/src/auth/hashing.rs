@@ -4,12 +4,12 @@
 //! 503 with `Retry-After` instead of queueing memory without limit. Hashing runs on the
 //! blocking pool, never on the async workers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::password;
+use super::password::{self, HashMemory};
 use crate::error::{AppError, AppResult};
 
 /// What a busy server tells the client to wait before trying again.
@@ -18,13 +18,27 @@ const BUSY_RETRY_AFTER_SECS: u64 = 2;
 #[derive(Clone, Debug)]
 pub struct PasswordHashing {
     slots: Arc<Semaphore>,
+    /// One working memory per slot at most, reused from hash to hash.
+    memories: Arc<Mutex<Vec<HashMemory>>>,
     wait: Duration,
 }
 
-/// The right to run one hash; taken before the work so a request can be refused cheaply.
+/// The right to run one hash, with its memory; taken before the work so a request can be
+/// refused cheaply.
 #[derive(Debug)]
 pub struct HashingSlot {
-    permit: OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
+    memory: Option<HashMemory>,
+    memories: Arc<Mutex<Vec<HashMemory>>>,
+}
+
+impl Drop for HashingSlot {
+    /// A slot given up unused (the request was refused after all) keeps its memory pooled.
+    fn drop(&mut self) {
+        if let Some(memory) = self.memory.take() {
+            lock(&self.memories).push(memory);
+        }
+    }
 }
 
 /// Slots by default: one per core. More would not hash faster, only hold more memory.
@@ -36,6 +50,7 @@ impl PasswordHashing {
     pub fn new(slots: usize, wait: Duration) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(slots.max(1))),
+            memories: Arc::default(),
             wait,
         }
     }
@@ -43,7 +58,11 @@ impl PasswordHashing {
     /// Waits up to the configured time for a slot; 503 after that.
     pub async fn slot(&self) -> AppResult<HashingSlot> {
         match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(HashingSlot { permit }),
+            Ok(Ok(permit)) => Ok(HashingSlot {
+                permit: Some(permit),
+                memory: Some(lock(&self.memories).pop().unwrap_or_default()),
+                memories: self.memories.clone(),
+            }),
             Ok(Err(_)) | Err(_) => Err(AppError::busy(
                 "The server is busy checking passwords; try again in a moment.",
                 BUSY_RETRY_AFTER_SECS,
@@ -57,7 +76,7 @@ impl PasswordHashing {
         let new_password = new_password.to_owned();
         self.slot()
             .await?
-            .run(move || password::hash(&new_password))
+            .run(move |memory| password::hash_in(&new_password, memory))
             .await?
             .map_err(|e| AppError::internal("hashing the password", e))
     }
@@ -67,12 +86,16 @@ impl HashingSlot {
     /// Runs `work` on the blocking pool. The slot travels with the work, so a client that
     /// hangs up mid-hash does not free it before the hash is done.
     pub async fn run<T: Send + 'static>(
-        self,
-        work: impl FnOnce() -> T + Send + 'static,
+        mut self,
+        work: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
     ) -> AppResult<T> {
-        let permit = self.permit;
+        let permit = self.permit.take();
+        let mut memory = self.memory.take().unwrap_or_default();
+        let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
-            let result = work();
+            let result = work(&mut memory);
+            // The memory goes back before the slot frees, so the next holder finds it.
+            lock(&memories).push(memory);
             drop(permit);
             result
         })
@@ -83,15 +106,19 @@ impl HashingSlot {
     /// Whether `given` matches `stored`; with no stored hash (unknown email) the same work is
     /// spent against a dummy and the answer is no.
     pub async fn verify(self, given: String, stored: Option<String>) -> AppResult<bool> {
-        self.run(move || match stored {
-            Some(stored) => password::verify(&given, &stored),
+        self.run(move |memory| match stored {
+            Some(stored) => password::verify_in(&given, &stored, memory),
             None => {
-                password::verify_against_nothing(&given);
+                password::verify_against_nothing(&given, memory);
                 false
             }
         })
         .await
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
