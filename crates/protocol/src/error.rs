@@ -45,6 +45,11 @@ pub enum ErrorCode {
     RuleRefused,
     /// The server failed; the message says what, without internals.
     Internal,
+    /// Too many failed sign-ins for this account or from this address; `Retry-After` says
+    /// when to try again.
+    RateLimited,
+    /// The server is too busy to take the request now; `Retry-After` says when to try again.
+    ServerBusy,
 }
 
 impl ErrorCode {
@@ -63,6 +68,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::ClosingNoteRequired | Self::UnknownCategory | Self::RuleRefused => 422,
             Self::Internal => 500,
+            Self::RateLimited => 429,
+            Self::ServerBusy => 503,
         }
     }
 
@@ -87,6 +94,8 @@ impl ErrorCode {
             Self::UnknownCategory => "unknown_category",
             Self::RuleRefused => "rule_refused",
             Self::Internal => "internal",
+            Self::RateLimited => "rate_limited",
+            Self::ServerBusy => "server_busy",
         }
     }
 }
@@ -161,6 +170,8 @@ mod tests {
             ErrorCode::UnknownCategory,
             ErrorCode::RuleRefused,
             ErrorCode::Internal,
+            ErrorCode::RateLimited,
+            ErrorCode::ServerBusy,
         ] {
             let via_serde = serde_json::to_value(code).unwrap();
             assert_eq!(via_serde, serde_json::Value::String(code.as_str().into()));

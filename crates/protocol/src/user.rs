@@ -119,6 +119,10 @@ pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub role: Option<Role>,
+    /// The caller's current password: required when changing one's own password or email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub current_password: Option<String>,
 }
 
 impl std::fmt::Debug for UserPatch {

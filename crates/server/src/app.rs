@@ -38,6 +38,9 @@ pub struct AppState {
     pub reports: Arc<crate::reports::ReportIndex>,
     /// Cancelled when the server stops: long-lived connections (streams) end with it.
     pub stopping: tokio_util::sync::CancellationToken,
+    pub sign_in_limits: Arc<crate::auth::sign_in_limits::SignInLimits>,
+    pub hashing: crate::auth::hashing::PasswordHashing,
+    pub session_ends: crate::auth::session_end::SessionEnds,
 }
 
 impl AppState {
@@ -221,6 +224,12 @@ pub async fn start_with(
         presence: Arc::new(crate::presence::Presence::new(clock.now())),
         stopping: tokio_util::sync::CancellationToken::new(),
         reports,
+        sign_in_limits: Arc::new(crate::auth::sign_in_limits::SignInLimits::new(&config)),
+        hashing: crate::auth::hashing::PasswordHashing::new(
+            config.hashing_slots,
+            config.hashing_wait,
+        ),
+        session_ends: crate::auth::session_end::SessionEnds::default(),
         public_base: Arc::from(config.public_base(addr)),
         store,
         config: Arc::new(config),
@@ -236,11 +245,15 @@ pub async fn start_with(
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        // The peer address feeds the sign-in limits (auth/client_address.rs).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     let mut background = vec![
         spawn_log_pruning(state.clone()),

@@ -1,6 +1,6 @@
 //! The command line: `serve`, `user add` (and, later, `demo`), as DESIGN.md writes them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -46,6 +46,29 @@ pub struct ServeArgs {
     /// How providers and apps reach this server, for signed links (default: the listen address).
     #[arg(long, env = "MESSENGER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
+}
+
+/// Limits on sign-in that depend on where the server runs.
+#[derive(Debug, Clone, Args)]
+pub struct SignInArgs {
+    /// Failed sign-ins per client address and minute before the address must wait (raise it
+    /// when many people sign in from behind one NAT address).
+    #[arg(
+        long,
+        env = "MESSENGER_SIGN_IN_FAILURES_PER_ADDRESS",
+        default_value_t = 30
+    )]
+    pub sign_in_failures_per_address: u32,
+    /// A reverse proxy whose `X-Forwarded-For` names the client (repeat, or comma-separate).
+    /// Without one, the TCP peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MESSENGER_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

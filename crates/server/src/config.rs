@@ -1,9 +1,10 @@
 //! Server settings, from the command line or the `MESSENGER_*` environment.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::auth::failure_counter::FailurePolicy;
 use crate::jobs::RetryPolicy;
 
 #[derive(Clone, Debug)]
@@ -39,6 +40,17 @@ pub struct ServerConfig {
     /// How long the stream waits for a reader's socket to take one frame before it gives up
     /// on the reader (who then resumes from the close frame's `since`).
     pub stream_send_timeout: Duration,
+    /// Failed sign-ins per account (normalized email) before it is locked for a while.
+    pub sign_in_account_limit: FailurePolicy,
+    /// Failed sign-ins per client address (an IPv6 /64 counts as one address).
+    pub sign_in_address_limit: FailurePolicy,
+    /// Proxies whose `X-Forwarded-For` names the client; anyone else's is ignored and the
+    /// socket's peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Password hashes that may run at once (each holds ~19 MiB and a core).
+    pub hashing_slots: usize,
+    /// How long a request waits for a hashing slot before it is answered 503.
+    pub hashing_wait: Duration,
 }
 
 impl ServerConfig {
@@ -60,6 +72,25 @@ impl ServerConfig {
             event_retention: Duration::from_secs(90 * 24 * 3600),
             heartbeat: Duration::from_secs(20),
             stream_send_timeout: Duration::from_secs(10),
+            sign_in_account_limit: FailurePolicy {
+                max_failures: 5,
+                window: Duration::from_secs(15 * 60),
+                lockout: Duration::from_secs(15 * 60),
+                max_lockout: Duration::from_secs(4 * 3600),
+                remember: Duration::from_secs(24 * 3600),
+                capacity: 100_000,
+            },
+            sign_in_address_limit: FailurePolicy {
+                max_failures: 30,
+                window: Duration::from_secs(60),
+                lockout: Duration::from_secs(60),
+                max_lockout: Duration::from_secs(15 * 60),
+                remember: Duration::from_secs(3600),
+                capacity: 100_000,
+            },
+            trusted_proxies: Vec::new(),
+            hashing_slots: crate::auth::hashing::default_slots(),
+            hashing_wait: Duration::from_millis(1500),
         }
     }
 

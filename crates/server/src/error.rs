@@ -12,6 +12,8 @@ use crate::store::StoreError;
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds for the `Retry-After` header (rate limits, a busy server).
+    pub retry_after: Option<u64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -21,6 +23,23 @@ impl AppError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Too many failures; try again after `retry_after_secs`.
+    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(ErrorCode::RateLimited, message)
+        }
+    }
+
+    /// The server cannot take this now; try again after `retry_after_secs`.
+    pub fn busy(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(ErrorCode::ServerBusy, message)
         }
     }
 
@@ -75,10 +94,16 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (
+        let mut response = (
             status,
             axum::Json(ApiErrorBody::new(self.code, self.message)),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

@@ -3,7 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use messenger_server::cli::{Cli, Command, ServeArgs, StorageArgs, UserAddArgs, UserCommand};
+use messenger_server::cli::{
+    Cli, Command, ServeArgs, SignInArgs, StorageArgs, UserAddArgs, UserCommand,
+};
 use messenger_server::clock::SystemClock;
 use messenger_server::{ServerConfig, app};
 use messenger_server::{demo, operator};
@@ -49,10 +51,16 @@ fn config_from(storage: StorageArgs) -> ServerConfig {
     config
 }
 
+fn apply_sign_in(config: &mut ServerConfig, args: SignInArgs) {
+    config.sign_in_address_limit.max_failures = args.sign_in_failures_per_address.max(1);
+    config.trusted_proxies = args.trusted_proxies;
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = config_from(args.storage);
     config.listen = args.listen;
     config.public_url = args.public_url;
+    apply_sign_in(&mut config, args.sign_in);
     let server = app::start(config).await.map_err(|e| e.to_string())?;
     // One line on stdout for scripts and tests that started us with port 0.
     println!("messenger-server listening on {}", server.base_url());
@@ -63,6 +71,7 @@ async fn demo(args: ServeArgs) -> Result<(), String> {
     let mut config = config_from(args.storage);
     config.listen = args.listen;
     config.public_url = args.public_url;
+    apply_sign_in(&mut config, args.sign_in);
     let every = (Duration::from_secs(2), Duration::from_secs(6));
     let server = demo::start(config, every)
         .await

@@ -85,7 +85,7 @@ async fn owners_and_managers_administer_and_agents_do_not() {
     t.patch(
         &format!("/users/{agent_id}"),
         &agent,
-        json!({"password": "new-password-1"}),
+        json!({"password": "new-password-1", "current_password": "password-123"}),
     )
     .await
     .ok(200);

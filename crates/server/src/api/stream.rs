@@ -117,6 +117,11 @@ impl Connection {
     ) -> End {
         // Subscribe first: see the module comment.
         let mut live = self.state.store.subscribe();
+        let mut session = self.state.session_ends.watch(
+            &self.state,
+            self.user.id.clone(),
+            self.token_hash.clone(),
+        );
         if let Err(end) = self.catch_up(sink, Seq::MAX).await {
             return end;
         }
@@ -158,6 +163,9 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return End::PeerGone,
                     Some(Ok(_)) => heard = Instant::now(),
                 },
+                () = session.ended() => {
+                    return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
+                }
                 () = self.state.stopping.cancelled() => {
                     return End::Closed(CLOSE_GOING_AWAY, "the server is shutting down".into());
                 }

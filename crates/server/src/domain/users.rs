@@ -5,6 +5,7 @@ use messenger_protocol::{
 };
 
 use super::{Ctx, assignment, persist};
+use crate::auth::session_end::SessionEnd;
 use crate::error::{AppError, AppResult};
 use crate::store::{NewUser, Scope, UserRecord, WriteTx};
 
@@ -76,6 +77,19 @@ pub struct UserChanges {
     pub role: Option<Role>,
 }
 
+/// Changing one's own password or email asks for the current password: a bearer token alone
+/// (left on a shared machine, stolen) must not be enough to take the account over. Owners and
+/// managers changing someone else's need no password of theirs.
+pub fn needs_current_password(
+    me: &UserRecord,
+    target: &UserId,
+    new_password: bool,
+    new_email: Option<&str>,
+) -> bool {
+    let email_changes = new_email.is_some_and(|e| normalize_email(e) != me.email);
+    me.id == *target && (new_password || email_changes)
+}
+
 fn active_owners(tx: &mut dyn WriteTx) -> AppResult<usize> {
     Ok(tx
         .users()?
@@ -84,12 +98,16 @@ fn active_owners(tx: &mut dyn WriteTx) -> AppResult<usize> {
         .count())
 }
 
+/// Applies a PATCH. A new password ends the user's other sessions: all of them when someone
+/// else set it, all but `caller_session` when they set it themselves. Answers the user and
+/// the sessions ended, for announcing once this commits.
 pub fn update(
     tx: &mut dyn WriteTx,
     ctx: &Ctx,
     id: &UserId,
     changes: UserChanges,
-) -> AppResult<UserRecord> {
+    caller_session: &str,
+) -> AppResult<(UserRecord, Option<SessionEnd>)> {
     let mut user = tx
         .user(id)?
         .ok_or_else(|| AppError::not_found(&format!("User {id}")))?;
@@ -110,6 +128,7 @@ pub fn update(
         check_email(&email)?;
         user.email = email;
     }
+    let new_password = changes.password_hash.is_some();
     if let Some(hash) = changes.password_hash {
         user.password_hash = hash;
     }
@@ -138,7 +157,19 @@ pub fn update(
             persist::contact_upserted(tx, &contact, ctx.now)?;
         }
     }
-    Ok(user)
+    if !new_password {
+        return Ok((user, None));
+    }
+    let keep = (user.id == ctx.me.id).then(|| caller_session.to_owned());
+    match &keep {
+        Some(own) => tx.delete_other_sessions(&user.id, own)?,
+        None => tx.delete_sessions_of(&user.id)?,
+    }
+    let ended = SessionEnd::AllOf {
+        user: user.id.clone(),
+        keep,
+    };
+    Ok((user, Some(ended)))
 }
 
 /// Removes a user from the workspace: they can no longer sign in or be assigned, their

@@ -203,6 +203,8 @@ pub trait WriteTx: ReadTx {
     fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool>;
     fn delete_sessions_of(&mut self, user: &UserId) -> StoreResult<()>;
+    /// Every session of `user` but the one whose token hashes to `keep`.
+    fn delete_other_sessions(&mut self, user: &UserId, keep: &str) -> StoreResult<()>;
     fn touch_session(&mut self, token_hash: &str, last_used_at: Timestamp) -> StoreResult<()>;
 
     fn put_settings(&mut self, settings: &Settings) -> StoreResult<()>;

@@ -4,4 +4,4 @@
  * Machine-readable error codes. The HTTP status goes with the code (see [`ErrorCode::status`]);
  * the message is a sentence for people.
  */
-export type ErrorCode = "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "session_expired" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "conversation_already_open" | "conversation_not_open" | "cursor_expired" | "payload_too_large" | "unsupported_media_type" | "closing_note_required" | "unknown_category" | "rule_refused" | "internal";
+export type ErrorCode = "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "session_expired" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "conversation_already_open" | "conversation_not_open" | "cursor_expired" | "payload_too_large" | "unsupported_media_type" | "closing_note_required" | "unknown_category" | "rule_refused" | "internal" | "rate_limited" | "server_busy";

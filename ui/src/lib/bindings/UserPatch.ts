@@ -4,4 +4,8 @@ import type { Role } from "./Role";
 /**
  * `PATCH /users/{id}`: the fields present change.
  */
-export type UserPatch = { name?: string, email?: string, password?: string, role?: Role, };
+export type UserPatch = { name?: string, email?: string, password?: string, role?: Role, 
+/**
+ * The caller's current password: required when changing one's own password or email.
+ */
+current_password?: string, };

@@ -242,6 +242,9 @@ impl WriteTx for SqliteTx<'_> {
     fn delete_sessions_of(&mut self, user: &UserId) -> StoreResult<()> {
         users::delete_sessions_of(self.conn, user)
     }
+    fn delete_other_sessions(&mut self, user: &UserId, keep: &str) -> StoreResult<()> {
+        users::delete_other_sessions(self.conn, user, keep)
+    }
     fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> StoreResult<()> {
         users::touch_session(self.conn, token_hash, at)
     }

@@ -154,6 +154,18 @@ pub fn delete_sessions_of(conn: &Connection, user: &UserId) -> Result<(), StoreE
     Ok(())
 }
 
+pub fn delete_other_sessions(
+    conn: &Connection,
+    user: &UserId,
+    keep: &str,
+) -> Result<(), StoreError> {
+    if let Some(id) = id_param(user.as_str()) {
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2")?
+            .execute(params![id, keep])?;
+    }
+    Ok(())
+}
+
 pub fn touch_session(conn: &Connection, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1")?
         .execute(params![token_hash, millis(at)])?;
