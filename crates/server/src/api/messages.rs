@@ -9,7 +9,7 @@ use messenger_protocol::{
 use serde::Deserialize;
 
 use super::json::ApiJson;
-use super::{ApiPath, ApiQuery, read_as, write_as};
+use super::{ApiPath, ApiQuery, check_id, read_as, write_as};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::{comments, contacts, outgoing};
@@ -43,6 +43,9 @@ pub async fn list_messages(
         )));
     }
     let before = q.before.map(MessageId);
+    if let Some(b) = &before {
+        check_id(b)?;
+    }
     let items = read_as(&state, me, move |tx, ctx| {
         let contact = contacts::visible(tx, ctx, &id)?;
         Ok(tx.messages_page(&contact.id, before.as_ref(), limit)?)
