@@ -54,9 +54,9 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
     let result = async {
         let cleared = url_guard::clear(&hook.url, hook.allow_private_network)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (e.is_permanent(), e.to_string()))?;
         let client = url_guard::pinned_client(&cleared, state.config.outbound_timeout)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (false, e.to_string()))?;
         let res = client
             .post(cleared.url.clone())
             .header("content-type", "application/json")
@@ -68,14 +68,13 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
             .body(payload.body.clone())
             .send()
             .await
-            .map_err(|e| format!("cannot reach {}: {e}", hook.url))?;
+            .map_err(|e| (false, format!("cannot reach {}: {e}", hook.url)))?;
         if res.status().is_success() {
             Ok(())
         } else {
-            Err(format!(
-                "{} answered HTTP {}",
-                hook.url,
-                res.status().as_u16()
+            Err((
+                false,
+                format!("{} answered HTTP {}", hook.url, res.status().as_u16()),
             ))
         }
     }
@@ -85,7 +84,12 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
             finish(job.id).await;
             Outcome::Done
         }
-        Err(error) => Outcome::Retry {
+        // A refused address does not change by waiting: drop the delivery now.
+        Err((true, error)) => {
+            give_up(state, job, &error).await;
+            Outcome::Done
+        }
+        Err((false, error)) => Outcome::Retry {
             error,
             payload: None,
         },
