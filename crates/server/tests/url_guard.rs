@@ -82,8 +82,7 @@ async fn a_private_provider_address_fails_the_message_at_once_with_the_reason() 
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["type"] == "message.upserted" && e["data"]["id"] == m["id"])
-        .last()
+        .rfind(|e| e["type"] == "message.upserted" && e["data"]["id"] == m["id"])
         .cloned()
         .unwrap();
     assert_eq!(upserted["data"]["delivery"], "failed");
