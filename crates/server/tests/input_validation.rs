@@ -151,3 +151,29 @@ async fn a_plain_get_on_the_stream_answers_in_the_error_shape() {
     let res = t.http.get(t.url("/stream?since=0")).send().await.unwrap();
     assert_eq!(error_of(res).await.0, 401);
 }
+
+#[tokio::test]
+async fn voice_notes_longer_than_five_minutes_are_refused() {
+    let t = TestServer::start().await;
+    let ch = t.channel("Web", true, None).await;
+    let contact = t.incoming(&ch, "ext-1", "m1", "hello").await;
+    let path = format!("/contacts/{contact}/messages");
+    let msg = t
+        .post(
+            &path,
+            &t.owner,
+            serde_json::json!({"client_id": common::client_id(),
+                   "voice": {"file_id": "1", "duration_ms": 6 * 60 * 1000}}),
+        )
+        .await
+        .err(400, "invalid_field");
+    assert!(msg.contains("5 minutes"), "{msg}");
+    t.post(
+        &path,
+        &t.owner,
+        serde_json::json!({"client_id": common::client_id(),
+               "voice": {"file_id": "1", "duration_ms": 1000, "waveform": vec![7; 10_000]}}),
+    )
+    .await
+    .err(400, "invalid_field");
+}

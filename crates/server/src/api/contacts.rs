@@ -22,6 +22,7 @@ const MAX_LIMIT: usize = 500;
 const MAX_SEARCH_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// all (default), mine or unassigned.

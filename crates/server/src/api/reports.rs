@@ -15,6 +15,7 @@ use crate::reports::{self, ReportQuery};
 const MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
     /// First day (`YYYY-MM-DD`, UTC); default: 6 days before `to`.
