@@ -274,6 +274,8 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
                 max_json,
             };
             let mut conn = Connection::new(addr);
+            // A dropped connection may be the fault of the request before on the same socket.
+            let mut previous = String::from("(none: a new connection)");
             loop {
                 let mut n = next.fetch_add(1, Ordering::Relaxed);
                 if n >= total || tally.lock().await.failures.len() >= MAX_FAILURES {
@@ -322,10 +324,19 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
                     Err(why) => tally.failures.push(Failure {
                         n,
                         what: format!("a dropped connection: {why}"),
-                        request: request.describe(),
+                        request: format!(
+                            "{}\n--- the request before it on this connection\n{previous}",
+                            request.describe()
+                        ),
                         answer: String::new(),
                     }),
                 }
+                drop(tally);
+                previous = if conn.is_open() {
+                    format!("#{n} {}", request.describe())
+                } else {
+                    String::from("(none: a new connection)")
+                };
             }
         }));
     }

@@ -45,6 +45,11 @@ impl Connection {
 
     /// Sends one request (writing and reading at once, so an early answer is seen while a
     /// large body is still going out) and reads its answer.
+    /// Whether the next request goes on the same socket.
+    pub fn is_open(&self) -> bool {
+        self.sock.is_some()
+    }
+
     /// With `pause_after`, the first that many bytes (the head) go out, then a short pause,
     /// then the rest: the handler may answer before the body arrives.
     pub async fn exchange(
