@@ -122,3 +122,37 @@ async fn never_reached_addresses_fail_even_when_private_networks_are_allowed() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_integration_url_the_guard_never_reaches_is_dropped_without_retries() {
+    let t = server_without_quick_retries().await;
+    t.post(
+        "/integrations/webhooks",
+        &t.owner,
+        json!({"url": "http://224.0.0.1/hook", "allow_private_network": true,
+               "events": ["message.received"]}),
+    )
+    .await
+    .ok(201);
+    let ch = t.channel("Web", false, None).await;
+    t.incoming(&ch, "guest", "m1", "hello").await;
+    // A retried delivery would wait two minutes in the queue; a dropped one leaves it empty.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let next = t
+            .server
+            .state
+            .store
+            .read(|tx| Ok(tx.next_job_time()?))
+            .await
+            .unwrap();
+        if next.is_none() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the refused delivery is still queued for {next:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
