@@ -10,6 +10,8 @@ CARGO ?= cargo
 NPM ?= npm
 
 FUZZ_REQUESTS ?= 1000000
+# Optional: stop starting requests after this many seconds (empty: no budget).
+FUZZ_SECONDS ?=
 
 .PHONY: fuzz run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data screenshots
 
@@ -63,4 +65,4 @@ clean-data:
 	rm -rf data
 
 fuzz:
-	MESSENGER_FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(CARGO) test --release --locked -p messenger-server --test fuzz -- --nocapture
+	MESSENGER_FUZZ_REQUESTS=$(FUZZ_REQUESTS) MESSENGER_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked -p messenger-server --test fuzz -- --nocapture

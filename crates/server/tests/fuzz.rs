@@ -4,7 +4,8 @@
 //! shape with a non-empty message.
 //!
 //! `MESSENGER_FUZZ_SEED` picks the seed (printed on every run), `MESSENGER_FUZZ_REQUESTS` the
-//! number of requests (default 20,000). A failure prints the seed, the request's number and the
+//! number of requests (default 20,000), `MESSENGER_FUZZ_SECONDS` an optional time budget after
+//! which no new request starts (progress is printed every 30 s). A failure prints the seed, the request's number and the
 //! request itself. `make fuzz` runs a long campaign in release.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -255,10 +256,26 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
     let max_json = t.server.state.config.max_json_bytes;
     let host = t.server.addr.to_string();
 
+    let budget = env_u64("MESSENGER_FUZZ_SECONDS").map(Duration::from_secs);
     let next = Arc::new(AtomicU64::new(0));
     let tally = Arc::new(Mutex::new(Tally::default()));
     let shared = Arc::new((doc, ops, callers, ids, fixture_users));
     let started = Instant::now();
+    let progress = {
+        let (next, tally) = (next.clone(), tally.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                let n = next.load(Ordering::Relaxed).min(total);
+                let failures = tally.lock().await.failures.len();
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "fuzz: … {n} requests in {secs:.0} s ({:.0}/s), {failures} failures",
+                    n as f64 / secs
+                );
+            }
+        })
+    };
     let mut workers = Vec::new();
     for _ in 0..CONNECTIONS {
         let (next, tally, shared, host) =
@@ -278,7 +295,8 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
             let mut previous = String::from("(none: a new connection)");
             loop {
                 let mut n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= total || tally.lock().await.failures.len() >= MAX_FAILURES {
+                let out_of_time = budget.is_some_and(|b| started.elapsed() >= b);
+                if n >= total || out_of_time || tally.lock().await.failures.len() >= MAX_FAILURES {
                     return conn.closed_politely;
                 }
                 if let Some(only) = only {
@@ -344,6 +362,7 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
     for w in workers {
         polite_closes += w.await.unwrap();
     }
+    progress.abort();
     let elapsed = started.elapsed();
     let tally = tally.lock().await;
     let sent: u64 = tally.by_status.values().sum::<u64>()
@@ -367,7 +386,7 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
     }
     // Every operation was tried (the document's and the webhook).
     for op in &shared.1 {
-        if total >= 5_000 && only.is_none() {
+        if total >= 5_000 && only.is_none() && budget.is_none() {
             assert!(
                 tally.by_operation.contains_key(&op.name()),
                 "{} was never fuzzed",
