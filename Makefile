@@ -4,11 +4,16 @@
 #   make e2e    only the end-to-end suite, inside a headless desktop session
 #   make bench  benchmarks with release builds (prints figures)
 #   make screenshots  the README's screenshots, from the real app on the demo workspace
+#   make fuzz   a long HTTP fuzzing campaign (1,000,000 requests, release build; MESSENGER_FUZZ_SEED=… to replay)
 
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data screenshots
+FUZZ_REQUESTS ?= 1000000
+# Optional: stop starting requests after this many seconds (empty: no budget).
+FUZZ_SECONDS ?=
+
+.PHONY: fuzz run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data screenshots
 
 run:
 	scripts/run
@@ -58,3 +63,6 @@ icons:
 
 clean-data:
 	rm -rf data
+
+fuzz:
+	MESSENGER_FUZZ_REQUESTS=$(FUZZ_REQUESTS) MESSENGER_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked -p messenger-server --test fuzz -- --nocapture

@@ -242,6 +242,9 @@ pub async fn start_with(
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             crate::api::panic_response,
         ))
+        .layer(axum::middleware::from_fn(
+            crate::api::body_drain::keep_connection_usable,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -381,7 +381,10 @@ async fn attachments_on_private_addresses_are_refused_unless_the_channel_allows_
         .await;
     let a = &tl.iter().find(|m| m["direction"] == "incoming").unwrap()["attachments"][0];
     assert!(
-        a["error"].as_str().unwrap().contains("loopback or private"),
+        a["error"]
+            .as_str()
+            .unwrap()
+            .contains("is a loopback address; allow_private_network is off"),
         "{a}"
     );
     assert_eq!(a["file_id"], Value::Null);

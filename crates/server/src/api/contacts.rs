@@ -18,8 +18,11 @@ use crate::store::ContactQuery;
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
+/// A search longer than any name, email or phone is a mistake, not a query.
+const MAX_SEARCH_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// all (default), mine or unassigned.
@@ -46,6 +49,14 @@ pub async fn list_contacts(
     if limit == 0 || limit > MAX_LIMIT {
         return Err(AppError::invalid(format!(
             "limit must be from 1 to {MAX_LIMIT}."
+        )));
+    }
+    if q.q
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(AppError::invalid(format!(
+            "q must be at most {MAX_SEARCH_CHARS} characters."
         )));
     }
     let after = q

@@ -9,7 +9,7 @@ use messenger_protocol::{
 use serde::Deserialize;
 
 use super::json::ApiJson;
-use super::{ApiPath, ApiQuery, read_as, write_as};
+use super::{ApiPath, ApiQuery, check_id, read_as, write_as};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::{comments, contacts, outgoing};
@@ -17,8 +17,13 @@ use crate::error::{AppError, AppResult};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 200;
+/// Voice notes are recorded up to 5 minutes (DESIGN.md); a little slack for the encoder.
+const MAX_VOICE_MS: u64 = 5 * 60 * 1000 + 1000;
+/// The agent draws 64 buckets; anything far beyond that is not a waveform.
+const MAX_WAVEFORM_BUCKETS: usize = 512;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// A message id: return older messages only.
@@ -43,6 +48,9 @@ pub async fn list_messages(
         )));
     }
     let before = q.before.map(MessageId);
+    if let Some(b) = &before {
+        check_id(b)?;
+    }
     let items = read_as(&state, me, move |tx, ctx| {
         let contact = contacts::visible(tx, ctx, &id)?;
         Ok(tx.messages_page(&contact.id, before.as_ref(), limit)?)
@@ -64,6 +72,18 @@ pub async fn send_message(
     ApiPath(id): ApiPath<ContactId>,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> AppResult<(StatusCode, ApiJson<Message>)> {
+    if let Some(voice) = &req.voice {
+        if voice.duration_ms > MAX_VOICE_MS {
+            return Err(AppError::invalid(
+                "voice.duration_ms is longer than a voice note may be (5 minutes).",
+            ));
+        }
+        if voice.waveform.len() > MAX_WAVEFORM_BUCKETS {
+            return Err(AppError::invalid(format!(
+                "voice.waveform has more than {MAX_WAVEFORM_BUCKETS} values."
+            )));
+        }
+    }
     let sent = write_as(&state, me, move |tx, ctx| outgoing::send(tx, ctx, &id, req)).await?;
     let status = if sent.created {
         StatusCode::CREATED

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` is generated from the same handlers that answer.
 
 mod auth;
+pub mod body_drain;
 mod categories;
 mod channels;
 mod contacts;
@@ -36,7 +37,7 @@ use crate::domain::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::store::ReadTx;
 
-pub use extract::{ApiPath, ApiQuery};
+pub use extract::{ApiPath, ApiQuery, ApiUpgrade, check_id};
 
 #[derive(OpenApi)]
 #[openapi(

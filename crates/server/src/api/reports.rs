@@ -1,12 +1,12 @@
 //! `GET /reports/conversations?from=&to=&user_id=`.
 
 use axum::extract::State;
-use messenger_protocol::{ApiErrorBody, ConversationReport};
+use messenger_protocol::{ApiErrorBody, ConversationReport, UserId};
 use serde::Deserialize;
 use time::{Date, Duration as TimeDuration, format_description::well_known::Iso8601};
 
-use super::ApiQuery;
 use super::json::ApiJson;
+use super::{ApiQuery, check_id};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
@@ -15,6 +15,7 @@ use crate::reports::{self, ReportQuery};
 const MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
     /// First day (`YYYY-MM-DD`, UTC); default: 6 days before `to`.
@@ -25,12 +26,25 @@ pub struct ReportParams {
     user_id: Option<String>,
 }
 
+/// Years a report may name: nothing was recorded before 2000, and date arithmetic stays far
+/// from the calendar's ends.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
+
 fn parse_day(name: &str, s: &str) -> AppResult<Date> {
-    Date::parse(s, &Iso8601::DATE).map_err(|_| {
+    let shown: String = s.chars().take(40).collect();
+    let day = Date::parse(s, &Iso8601::DATE).map_err(|_| {
         AppError::invalid(format!(
-            "{name} must be a date like 2026-11-27 (got {s:?})."
+            "{name} must be a date like 2026-11-27 (got {shown:?})."
         ))
-    })
+    })?;
+    if !YEARS.contains(&day.year()) {
+        return Err(AppError::invalid(format!(
+            "{name} must be a date in the years {} to {} (got {shown:?}).",
+            YEARS.start(),
+            YEARS.end()
+        )));
+    }
+    Ok(day)
 }
 
 /// Opened and closed counts, first response and resolution times (avg, median, p90) by user
@@ -53,7 +67,7 @@ pub async fn conversation_report(
         .as_deref()
         .map(|s| parse_day("from", s))
         .transpose()?
-        .unwrap_or(to - TimeDuration::days(6));
+        .unwrap_or_else(|| to.saturating_sub(TimeDuration::days(6)));
     if from > to {
         return Err(AppError::invalid("from must not be after to."));
     }
@@ -62,11 +76,16 @@ pub async fn conversation_report(
             "A report covers at most {MAX_DAYS} days."
         )));
     }
-    let user = match p.user_id.as_deref() {
-        Some(u) => Some(
-            u.parse::<u32>()
-                .map_err(|_| AppError::not_found(&format!("User {u}")))?,
-        ),
+    let user = match p.user_id.map(UserId) {
+        Some(u) => {
+            check_id(&u)?;
+            // Well formed but beyond any user the report index knows.
+            Some(
+                u.as_str()
+                    .parse::<u32>()
+                    .map_err(|_| AppError::not_found(&format!("User {u}")))?,
+            )
+        }
         None => None,
     };
     let seq = state.store.read(|tx| Ok(tx.last_seq()?)).await?;

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use messenger_protocol::{ApiErrorBody, Seq, Settings, User};
@@ -52,7 +52,7 @@ pub async fn stream(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiQuery(q): ApiQuery<StreamQuery>,
-    ws: WebSocketUpgrade,
+    super::ApiUpgrade(ws): super::ApiUpgrade,
 ) -> AppResult<Response> {
     let since = q.since;
     // A cursor that cannot continue is an HTTP 410, before any upgrade.

@@ -16,6 +16,14 @@ struct Payload {
     body: String,
 }
 
+/// Why an event did not arrive.
+enum Undelivered {
+    /// The URL guard refused the address: waiting cannot change that.
+    Refused(String),
+    /// Retried with backoff.
+    Failed(String),
+}
+
 pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
     let finish = |id: i64| async move {
         let _ = state
@@ -54,9 +62,15 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
     let result = async {
         let cleared = url_guard::clear(&hook.url, hook.allow_private_network)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                if e.is_permanent() {
+                    Undelivered::Refused(e.to_string())
+                } else {
+                    Undelivered::Failed(e.to_string())
+                }
+            })?;
         let client = url_guard::pinned_client(&cleared, state.config.outbound_timeout)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Undelivered::Failed(e.to_string()))?;
         let res = client
             .post(cleared.url.clone())
             .header("content-type", "application/json")
@@ -68,15 +82,15 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
             .body(payload.body.clone())
             .send()
             .await
-            .map_err(|e| format!("cannot reach {}: {e}", hook.url))?;
+            .map_err(|e| Undelivered::Failed(format!("cannot reach {}: {e}", hook.url)))?;
         if res.status().is_success() {
             Ok(())
         } else {
-            Err(format!(
+            Err(Undelivered::Failed(format!(
                 "{} answered HTTP {}",
                 hook.url,
                 res.status().as_u16()
-            ))
+            )))
         }
     }
     .await;
@@ -85,7 +99,12 @@ pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
             finish(job.id).await;
             Outcome::Done
         }
-        Err(error) => Outcome::Retry {
+        // A refused address does not change by waiting: drop the delivery now.
+        Err(Undelivered::Refused(error)) => {
+            give_up(state, job, &error).await;
+            Outcome::Done
+        }
+        Err(Undelivered::Failed(error)) => Outcome::Retry {
             error,
             payload: None,
         },

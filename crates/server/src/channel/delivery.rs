@@ -2,7 +2,8 @@
 //! `<outbound_url>/message` (bearer token, HMAC signature), one request per part (text, then
 //! each attachment as a signed link), from the durable queue. A 2xx `{"mId"}` marks it `sent`;
 //! anything else is retried with backoff, then the message is marked `failed` with the
-//! provider's words.
+//! provider's words. An address the URL guard refuses cannot change by waiting: the message
+//! fails at once with the guard's reason.
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use messenger_protocol::custom_channel::{
 use messenger_protocol::{AttachmentKind, Delivery, IntegrationEvent, Message, MessageId};
 use serde::{Deserialize, Serialize};
 
-use super::url_guard;
+use super::url_guard::{self, UrlRefused};
 use crate::app::AppState;
 use crate::domain::{integrations, persist};
 use crate::error::AppResult;
@@ -59,18 +60,54 @@ fn parts(state: &AppState, message: &Message) -> Vec<ChannelMessage> {
     out
 }
 
+/// Why a part was not accepted.
+enum NotSent {
+    /// Trying again cannot help (the URL guard refused the address).
+    Refused(String),
+    /// Retried with backoff.
+    Failed(String),
+}
+
+/// The message's error when the URL guard refuses the provider's address.
+fn refusal(e: &UrlRefused) -> String {
+    match e {
+        UrlRefused::Private { .. } | UrlRefused::Never { .. } => {
+            format!("The provider address {e}")
+        }
+        other => format!("The outbound URL was refused: {other}"),
+    }
+}
+
 /// Posts one part; `Ok(mId)` or the reason it was not accepted.
 async fn post(
     channel: &ChannelRecord,
     outbound_url: &str,
     body: &OutboundMessage,
     timeout: Duration,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, NotSent> {
     let url = format!("{outbound_url}/message");
     let cleared = url_guard::clear(&url, channel.allow_private_network)
         .await
-        .map_err(|e| e.to_string())?;
-    let client = url_guard::pinned_client(&cleared, timeout).map_err(|e| e.to_string())?;
+        .map_err(|e| {
+            if e.is_permanent() {
+                NotSent::Refused(refusal(&e))
+            } else {
+                NotSent::Failed(e.to_string())
+            }
+        })?;
+    send(channel, &cleared, &url, body, timeout)
+        .await
+        .map_err(NotSent::Failed)
+}
+
+async fn send(
+    channel: &ChannelRecord,
+    cleared: &url_guard::Cleared,
+    url: &str,
+    body: &OutboundMessage,
+    timeout: Duration,
+) -> Result<Option<String>, String> {
+    let client = url_guard::pinned_client(cleared, timeout).map_err(|e| e.to_string())?;
     let json = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let res = client
         .post(cleared.url.clone())
@@ -187,7 +224,11 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
                 }
                 payload.next_part = i + 1;
             }
-            Err(error) => {
+            Err(NotSent::Refused(error)) => {
+                give_up(state, job, &error).await?;
+                return Ok(Outcome::Done);
+            }
+            Err(NotSent::Failed(error)) => {
                 return Ok(Outcome::Retry {
                     error,
                     payload: serde_json::to_string(&payload).ok(),
