@@ -19,6 +19,7 @@ use crate::files::{BlobError, serving, sniff};
 use crate::store::FileRecord;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name, as the user knows it.
@@ -93,6 +94,7 @@ pub async fn upload_file(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DownloadQuery {
     /// With `sig`: a signed link's expiry (Unix seconds).

@@ -39,6 +39,7 @@ const BACKLOG_PAGE: usize = 1000;
 const CLOSE_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// The highest seq the client has applied.

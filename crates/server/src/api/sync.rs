@@ -19,6 +19,7 @@ const DEFAULT_LIMIT: usize = 500;
 const MAX_LIMIT: usize = 5000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SyncQuery {
     /// The highest seq the client has applied (0 for none).
