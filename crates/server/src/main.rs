@@ -43,14 +43,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn config_from(storage: StorageArgs) -> ServerConfig {
+fn config_from(storage: StorageArgs) -> Result<ServerConfig, String> {
+    let secret_key = storage.secret_key()?;
     let mut config = ServerConfig::new(storage.data_dir);
     config.database_url = storage.database_url;
-    config
+    config.secret_key = secret_key;
+    Ok(config)
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let mut config = config_from(args.storage);
+    let mut config = config_from(args.storage)?;
     config.listen = args.listen;
     config.public_url = args.public_url;
     let server = app::start(config).await.map_err(|e| e.to_string())?;
@@ -60,7 +62,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn demo(args: ServeArgs) -> Result<(), String> {
-    let mut config = config_from(args.storage);
+    let mut config = config_from(args.storage)?;
     config.listen = args.listen;
     config.public_url = args.public_url;
     let every = (Duration::from_secs(2), Duration::from_secs(6));
@@ -73,7 +75,7 @@ async fn demo(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn add_user(args: UserAddArgs) -> Result<(), String> {
-    let config = config_from(args.storage);
+    let config = config_from(args.storage)?;
     let store = app::open_store(&config).map_err(|e| e.to_string())?;
     if args.if_no_users {
         let count = store

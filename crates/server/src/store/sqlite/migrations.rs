@@ -22,6 +22,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "automation",
         include_str!("migrations/0003_automation.sql"),
     ),
+    (
+        4,
+        "channel_secrets_at_rest",
+        include_str!("migrations/0004_channel_secrets_at_rest.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
