@@ -33,11 +33,10 @@ pub fn prepare(
         origin: loaded.origin.clone(),
     };
     match &check {
-        Some(sealed) => {
-            if cipher.open(KEY_CHECK_FIELD, sealed).as_deref() != Ok(KEY_CHECK_TEXT) {
-                return Err(wrong_key().into());
-            }
+        Some(sealed) if cipher.open(KEY_CHECK_FIELD, sealed).as_deref() != Ok(KEY_CHECK_TEXT) => {
+            return Err(wrong_key().into());
         }
+        Some(_) => {}
         None if sealed_rows > 0 => {
             // Sealed rows but no check value (written together, so only by hand): the first
             // sealed token must open.
