@@ -1,11 +1,12 @@
 //! The start-up step that follows the SQL migrations: find the secret key (the database says
 //! whether one must already exist), prove it is this database's key, and seal any channel
-//! secrets still stored in plaintext (rows from before migration 4).
+//! and integration-webhook secrets still stored in plaintext (rows from before migration 4).
 
 use std::path::Path;
 
 use rusqlite::{Connection, params};
 
+use super::automation::WEBHOOK_SECRET_FIELD;
 use super::workspace::{self, API_TOKEN_FIELD, SIGNING_SECRET_FIELD};
 use crate::secrets::{KeyError, SecretCipher, SecretKeySetting, token_digest};
 use crate::store::StoreError;
@@ -23,7 +24,8 @@ pub fn prepare(
 ) -> Result<SecretCipher, StoreError> {
     let check = workspace::meta(conn, KEY_CHECK)?;
     let sealed_rows: i64 = conn.query_row(
-        "SELECT count(*) FROM channels WHERE api_token LIKE 'v1:%'",
+        "SELECT (SELECT count(*) FROM channels WHERE api_token LIKE 'v1:%')
+              + (SELECT count(*) FROM integration_webhooks WHERE signing_secret LIKE 'v1:%')",
         [],
         |r| r.get(0),
     )?;
@@ -38,21 +40,15 @@ pub fn prepare(
         }
         Some(_) => {}
         None if sealed_rows > 0 => {
-            // Sealed rows but no check value (written together, so only by hand): the first
-            // sealed token must open.
-            let token: String = conn.query_row(
-                "SELECT api_token FROM channels WHERE api_token LIKE 'v1:%' ORDER BY id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )?;
-            if cipher.open(API_TOKEN_FIELD, &token).is_err() {
-                return Err(wrong_key().into());
-            }
+            // Sealed rows but no check value (written together, so only by hand).
+            return Err(wrong_key().into());
         }
         None => {}
     }
     let plaintext = plaintext_channels(conn)?;
-    if check.is_some() && plaintext.is_empty() {
+    let plaintext_hooks = plaintext_webhooks(conn)?;
+    let sealing = plaintext.len() + plaintext_hooks.len();
+    if check.is_some() && sealing == 0 {
         return Ok(cipher);
     }
     // Overwrite what the plaintext rows leave behind in freed pages.
@@ -77,14 +73,21 @@ pub fn prepare(
             ],
         )?;
     }
+    for (id, secret) in &plaintext_hooks {
+        tx.execute(
+            "UPDATE integration_webhooks SET signing_secret = ?2 WHERE id = ?1",
+            params![id, cipher.seal(WEBHOOK_SECRET_FIELD, secret)?],
+        )?;
+    }
     tx.commit()?;
     conn.pragma_update(None, "secure_delete", false)?;
-    if !plaintext.is_empty() {
+    if sealing > 0 {
         // The old page images sit in the WAL until it is checkpointed and truncated.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         tracing::info!(
             channels = plaintext.len(),
-            "sealed channel secrets that were stored in plaintext"
+            integration_webhooks = plaintext_hooks.len(),
+            "sealed secrets that were stored in plaintext"
         );
     }
     Ok(cipher)
@@ -97,6 +100,16 @@ fn plaintext_channels(conn: &Connection) -> Result<Vec<(i64, String, String)>, S
          OR signing_secret NOT LIKE 'v1:%' ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// (id, signing_secret) of integration webhooks whose secret is not sealed yet.
+fn plaintext_webhooks(conn: &Connection) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, signing_secret FROM integration_webhooks
+         WHERE signing_secret NOT LIKE 'v1:%' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -114,6 +127,13 @@ mod tests {
         conn.execute(
             "INSERT INTO channels (name, kind, supports_voice, api_token, signing_secret, created_at)
              VALUES ('Web', 'custom', 0, 'plain-token', 'plain-signing', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO integration_webhooks
+                 (url, events, signing_secret, allow_private_network, created_at)
+             VALUES ('http://127.0.0.1:9/hook', '[]', 'plain-hook-secret', 0, 0)",
             [],
         )
         .unwrap();
@@ -152,16 +172,20 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(by_id.api_token, "plain-token");
+        let hooks = super::super::automation::integration_webhooks(&conn, &cipher).unwrap();
+        assert_eq!(hooks[0].signing_secret, "plain-hook-secret");
         // A second start changes nothing and accepts the same key.
         prepare(&mut conn, &key(1), dir.path()).unwrap();
         drop(conn);
         let bytes = std::fs::read(dir.path().join("messenger.db")).unwrap();
         let wal = std::fs::read(dir.path().join("messenger.db-wal")).unwrap_or_default();
         for file in [&bytes, &wal] {
-            assert!(
-                !file.windows(11).any(|w| w == b"plain-token"),
-                "the plaintext token is still in the file"
-            );
+            for plain in ["plain-token", "plain-signing", "plain-hook-secret"] {
+                assert!(
+                    !file.windows(plain.len()).any(|w| w == plain.as_bytes()),
+                    "{plain} is still in the file"
+                );
+            }
         }
     }
 

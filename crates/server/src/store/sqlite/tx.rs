@@ -207,10 +207,10 @@ impl ReadTx for SqliteTx<'_> {
         automation::facts_of(self.conn, conversations)
     }
     fn integration_webhooks(&mut self) -> StoreResult<Vec<IntegrationWebhookRecord>> {
-        automation::integration_webhooks(self.conn)
+        automation::integration_webhooks(self.conn, self.cipher)
     }
     fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>> {
-        automation::integration_webhook(self.conn, id)
+        automation::integration_webhook(self.conn, self.cipher, id)
     }
 
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
@@ -354,7 +354,7 @@ impl WriteTx for SqliteTx<'_> {
         &mut self,
         webhook: &IntegrationWebhookRecord,
     ) -> StoreResult<IntegrationWebhookRecord> {
-        automation::insert_integration_webhook(self.conn, webhook)
+        automation::insert_integration_webhook(self.conn, self.cipher, webhook)
     }
     fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool> {
         automation::delete_integration_webhook(self.conn, id)
