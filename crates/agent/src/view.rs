@@ -42,9 +42,7 @@ impl TokenStorage {
             "No system keychain (Secret Service) is available"
         };
         Self::File {
-            message: format!(
-                "{why}; the session token is kept in {path} (readable only by you)"
-            ),
+            message: format!("{why}; the session token is kept in {path} (readable only by you)"),
             path,
             turned_off,
         }

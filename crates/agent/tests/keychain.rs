@@ -117,21 +117,27 @@ impl SecretService {
         }
         s.daemons.insert(0, Daemon(keyring));
         let log = s.dir.path().join("keyring.log");
-        wait_until(&format!("gnome-keyring to own org.freedesktop.secrets (log: {})", log.display()), || {
-            let out = s
-                .command("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).contains("boolean true")
-        });
+        wait_until(
+            &format!(
+                "gnome-keyring to own org.freedesktop.secrets (log: {})",
+                log.display()
+            ),
+            || {
+                let out = s
+                    .command("dbus-send")
+                    .args([
+                        "--session",
+                        "--print-reply",
+                        "--dest=org.freedesktop.DBus",
+                        "/",
+                        "org.freedesktop.DBus.NameHasOwner",
+                        "string:org.freedesktop.secrets",
+                    ])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).contains("boolean true")
+            },
+        );
         s
     }
 
@@ -184,11 +190,7 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 /// Runs the agent's command line; returns (success, stdout, stderr).
-async fn agent_cli(
-    env: &[(&str, String)],
-    data: &Path,
-    args: &[&str],
-) -> (bool, String, String) {
+async fn agent_cli(env: &[(&str, String)], data: &Path, args: &[&str]) -> (bool, String, String) {
     let mut c = tokio::process::Command::new(BIN);
     c.args(args)
         .env("MESSENGER_AGENT_DATA_DIR", data)
@@ -270,11 +272,17 @@ async fn the_session_token_lives_in_the_secret_service_and_sign_out_removes_it()
     let data = tempfile::tempdir().unwrap();
     let env = [
         ("DBUS_SESSION_BUS_ADDRESS", keychain.address()),
-        ("XDG_RUNTIME_DIR", keychain.dir.path().join("xdg").display().to_string()),
+        (
+            "XDG_RUNTIME_DIR",
+            keychain.dir.path().join("xdg").display().to_string(),
+        ),
     ];
 
     let (_, err) = login(&env, data.path(), &server).await;
-    assert!(!err.contains("keychain"), "no fallback notice expected: {err}");
+    assert!(
+        !err.contains("keychain"),
+        "no fallback notice expected: {err}"
+    );
 
     let entries = keychain.entries();
     assert_eq!(entries.len(), 1, "one keychain entry: {entries:?}");
@@ -283,7 +291,10 @@ async fn the_session_token_lives_in_the_secret_service_and_sign_out_removes_it()
         account.starts_with(&format!("{} ", server.base())),
         "the account is `<server url> <user id>`: {account}"
     );
-    assert!(token_works(&server, token).await, "the keychain holds the live token");
+    assert!(
+        token_works(&server, token).await,
+        "the keychain holds the live token"
+    );
     assert!(
         files_holding(data.path(), token).is_empty(),
         "the token is in the agent's files: {:?}",
@@ -294,11 +305,18 @@ async fn the_session_token_lives_in_the_secret_service_and_sign_out_removes_it()
     // Another process on the same data directory is still signed in, through the keychain.
     let (ok, out, err) = agent_cli(&env, data.path(), &["whoami"]).await;
     assert!(ok, "{out}{err}");
-    assert!(out.contains("Ada Agent <ada@example.com>") && out.contains("(online)"), "{out}");
+    assert!(
+        out.contains("Ada Agent <ada@example.com>") && out.contains("(online)"),
+        "{out}"
+    );
 
     let (ok, out, err) = agent_cli(&env, data.path(), &["logout"]).await;
     assert!(ok && out.contains("signed out"), "{out}{err}");
-    assert!(keychain.entries().is_empty(), "sign-out leaves {:?}", keychain.entries());
+    assert!(
+        keychain.entries().is_empty(),
+        "sign-out leaves {:?}",
+        keychain.entries()
+    );
     assert!(!token_works(&server, token).await);
     let (_, out, _) = agent_cli(&env, data.path(), &["whoami"]).await;
     assert!(out.contains("not signed in"), "{out}");

@@ -314,7 +314,10 @@ mod tests {
             .query_row("SELECT token FROM session", [], |r| r.get(0))
             .unwrap();
         assert_eq!(stored, "");
-        assert!(!holds(&file_bytes(dir.path()), legacy), "the old token lingers in agent.db");
+        assert!(
+            !holds(&file_bytes(dir.path()), legacy),
+            "the old token lingers in agent.db"
+        );
         assert!(dir.path().join(token_store::TOKEN_FILE).exists());
         // Reopened, the session is still there, from the token store.
         drop(accounts);

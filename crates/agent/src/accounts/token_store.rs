@@ -112,7 +112,8 @@ fn keychain_error(what: &str, e: keyring::Error) -> AgentError {
 
 /// Reaches the keychain once: an answer (even "no such entry") means it works.
 fn keychain_probe() -> Result<(), String> {
-    let probe = keyring::Entry::new(KEYCHAIN_SERVICE, "keychain-probe").map_err(|e| e.to_string())?;
+    let probe =
+        keyring::Entry::new(KEYCHAIN_SERVICE, "keychain-probe").map_err(|e| e.to_string())?;
     match probe.get_password() {
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(keyring::Error::Ambiguous(_)) => Ok(()),
@@ -187,7 +188,11 @@ mod tests {
         assert_eq!(store.get("http://s 1").unwrap(), None);
         store.set("http://s 1", "tok-1").unwrap();
         assert_eq!(store.get("http://s 1").unwrap().as_deref(), Some("tok-1"));
-        assert_eq!(store.get("http://s 2").unwrap(), None, "another account's token");
+        assert_eq!(
+            store.get("http://s 2").unwrap(),
+            None,
+            "another account's token"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
