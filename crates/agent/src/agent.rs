@@ -21,24 +21,27 @@ use crate::notify::Notifier;
 use crate::outbox::{self, Flushed, Write};
 use crate::view::{
     AgentEvent, ContactDetails, InboxCounts, InboxPage, OutboxEntry, SearchHit, Session,
-    SignInDefaults, SyncState, TimelinePage, Workspace,
+    SignInDefaults, SyncState, TimelinePage, TokenStorage, Workspace,
 };
 use crate::{files, history, server_url, sync};
 
 pub struct Agent {
     config: AgentConfig,
-    accounts: Mutex<Accounts>,
+    /// Shared with blocking threads: its token store may block (keychain over D-Bus).
+    accounts: Arc<Mutex<Accounts>>,
     events: broadcast::Sender<AgentEvent>,
     account: RwLock<Option<Arc<Account>>>,
 }
 
 impl Agent {
+    /// Opens the agent's files and, when signed in, the account. Blocking: it reads the
+    /// session token from the OS keychain; async code uses [`open_async`](Self::open_async).
     pub fn open(config: AgentConfig) -> AgentResult<Self> {
-        let accounts = Accounts::open(&config.data_dir)?;
+        let accounts = Accounts::open(&config.data_dir, config.keychain)?;
         let (events, _) = broadcast::channel(1024);
         let agent = Self {
             config,
-            accounts: Mutex::new(accounts),
+            accounts: Arc::new(Mutex::new(accounts)),
             events,
             account: RwLock::new(None),
         };
@@ -48,8 +51,31 @@ impl Agent {
         Ok(agent)
     }
 
+    /// [`open`](Self::open) on a blocking thread, keeping the keychain off async workers.
+    pub async fn open_async(config: AgentConfig) -> AgentResult<Self> {
+        tokio::task::spawn_blocking(move || Self::open(config))
+            .await
+            .map_err(|e| AgentError::Io(format!("Opening the agent failed: {e}")))?
+    }
+
     pub fn config(&self) -> &AgentConfig {
         &self.config
+    }
+
+    /// Where the session token is kept; the app tells the user when it is a file.
+    pub fn token_storage(&self) -> TokenStorage {
+        self.accounts().token_storage()
+    }
+
+    /// Runs `f` on the accounts on a blocking thread (the token store may block).
+    async fn with_accounts<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Accounts) -> AgentResult<T> + Send + 'static,
+    ) -> AgentResult<T> {
+        let accounts = self.accounts.clone();
+        tokio::task::spawn_blocking(move || f(&accounts.lock().unwrap_or_else(|e| e.into_inner())))
+            .await
+            .map_err(|e| AgentError::Io(format!("The session store failed: {e}")))?
     }
 
     fn accounts(&self) -> MutexGuard<'_, Accounts> {
@@ -105,9 +131,9 @@ impl Agent {
         Ok(())
     }
 
-    /// The signed-in session, from the local file (no network).
+    /// The signed-in session, as opened from the local files (no network, no keychain).
     pub fn session(&self) -> AgentResult<Option<Session>> {
-        Ok(self.accounts().session()?.map(|s| s.public()))
+        Ok(self.account().ok().map(|a| a.session.public()))
     }
 
     /// The client for the signed-in session.
@@ -143,7 +169,8 @@ impl Agent {
         if let Ok(old) = self.account() {
             old.stop();
         }
-        self.accounts().save_session(&stored)?;
+        let saved = stored.clone();
+        self.with_accounts(move |a| a.save_session(&saved)).await?;
         self.attach(stored.clone())?;
         tracing::info!(server = %stored.server_url, user = %stored.user.email, "signed in");
         Ok(stored.public())
@@ -156,20 +183,19 @@ impl Agent {
         match client.me().await {
             Ok(user) => {
                 self.accounts().update_user(&user)?;
-                self.accounts()
-                    .session()?
-                    .map(|s| s.public())
-                    .ok_or(AgentError::SignedOut)
+                let server_url = self.account()?.session.server_url.clone();
+                Ok(Session { server_url, user })
             }
             Err(e) if e.is_auth_failure() => {
-                self.forget_session()?;
+                self.forget_session().await?;
                 Err(e)
             }
             Err(e) => Err(e),
         }
     }
 
-    fn forget_session(&self) -> AgentResult<()> {
+    /// Stops the account and deletes the session, its token included.
+    async fn forget_session(&self) -> AgentResult<()> {
         if let Some(account) = self
             .account
             .write()
@@ -178,7 +204,7 @@ impl Agent {
         {
             account.stop();
         }
-        self.accounts().clear_session()
+        self.with_accounts(|a| a.clear_session()).await
     }
 
     /// Signs out: the server kills the token, and the local session is forgotten (the cache
@@ -198,7 +224,7 @@ impl Agent {
             }
             Err(e) => return Err(e),
         }
-        self.forget_session()
+        self.forget_session().await
     }
 
     pub fn sync_state(&self) -> AgentResult<SyncState> {

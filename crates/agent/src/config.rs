@@ -8,6 +8,9 @@ use crate::error::{AgentError, AgentResult};
 /// Environment variable that overrides the data directory (tests use a temp dir per run).
 pub const DATA_DIR_ENV: &str = "MESSENGER_AGENT_DATA_DIR";
 
+/// `off` keeps the session token in the fallback file even where a keychain exists (tests).
+pub const KEYCHAIN_ENV: &str = "MESSENGER_AGENT_KEYCHAIN";
+
 /// Environment variable that shortens the voice-note length cap (seconds; tests use it).
 pub const VOICE_MAX_ENV: &str = "MESSENGER_VOICE_MAX_SECONDS";
 
@@ -20,6 +23,9 @@ pub struct AgentConfig {
     pub file_cache_bytes: u64,
     /// The longest voice note; a recording stops by itself there.
     pub voice_max: Duration,
+    /// Keep the session token in the OS keychain when there is one (else a 0600 file);
+    /// `MESSENGER_AGENT_KEYCHAIN=off` turns it off.
+    pub keychain: bool,
 }
 
 impl AgentConfig {
@@ -29,7 +35,14 @@ impl AgentConfig {
             notifications: false,
             file_cache_bytes: 512 * 1024 * 1024,
             voice_max: crate::voice::DEFAULT_MAX_LENGTH,
+            keychain: keychain_wanted_by_env(),
         }
+    }
+
+    /// Keeps the session token in the fallback file, whatever the machine offers.
+    pub fn without_keychain(mut self) -> Self {
+        self.keychain = false;
+        self
     }
 
     pub fn with_notifications(mut self, on: bool) -> Self {
@@ -61,6 +74,16 @@ impl AgentConfig {
                 ))
             })
     }
+}
+
+/// Whether `MESSENGER_AGENT_KEYCHAIN` leaves the keychain on (anything but off/0/false/no).
+fn keychain_wanted_by_env() -> bool {
+    std::env::var(KEYCHAIN_ENV).map_or(true, |v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "off" | "0" | "false" | "no"
+        )
+    })
 }
 
 fn voice_max_from_env() -> AgentResult<Option<Duration>> {

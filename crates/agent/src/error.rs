@@ -31,6 +31,9 @@ pub enum AgentError {
     /// A file or directory of the agent could not be used.
     #[error("{0}")]
     Io(String),
+    /// The OS keychain refused or failed (the sentence says which step).
+    #[error("{0}")]
+    Keychain(String),
 }
 
 impl AgentError {

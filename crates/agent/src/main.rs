@@ -131,7 +131,7 @@ async fn run(command: Command) -> messenger_agent::AgentResult<()> {
     {
         return record(out, seconds, device, list_devices).await;
     }
-    let agent = Agent::open(AgentConfig::from_env()?)?;
+    let agent = Agent::open_async(AgentConfig::from_env()?).await?;
     match command {
         Command::Login {
             server,
@@ -139,6 +139,10 @@ async fn run(command: Command) -> messenger_agent::AgentResult<()> {
             password,
         } => {
             let s = agent.login(&server, &email, &password).await?;
+            // Said once, where the token is written, when it is not in the keychain.
+            if let Some(notice) = agent.token_storage().notice() {
+                eprintln!("{notice}");
+            }
             out!(
                 "signed in to {} as {} <{}>",
                 s.server_url,

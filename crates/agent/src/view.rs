@@ -17,6 +17,46 @@ pub struct Session {
     pub user: User,
 }
 
+/// Where the session token is kept, so the app can say so when it is not the OS keychain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TokenStorage {
+    /// The OS keychain: Secret Service, macOS Keychain or Windows Credential Manager.
+    Keychain,
+    /// No keychain could be used: a file readable only by this user. `message` is the
+    /// sentence to show.
+    File {
+        path: String,
+        /// Turned off by `MESSENGER_AGENT_KEYCHAIN=off` rather than missing.
+        turned_off: bool,
+        message: String,
+    },
+}
+
+impl TokenStorage {
+    pub fn file(path: &Path, turned_off: bool) -> Self {
+        let path = path.display().to_string();
+        let why = if turned_off {
+            "The system keychain is turned off (MESSENGER_AGENT_KEYCHAIN=off)"
+        } else {
+            "No system keychain (Secret Service) is available"
+        };
+        Self::File {
+            message: format!("{why}; the session token is kept in {path} (readable only by you)"),
+            path,
+            turned_off,
+        }
+    }
+
+    /// The sentence to tell the user, when there is something to tell.
+    pub fn notice(&self) -> Option<&str> {
+        match self {
+            Self::Keychain => None,
+            Self::File { message, .. } => Some(message),
+        }
+    }
+}
+
 /// What the sign-in form starts with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SignInDefaults {
@@ -335,6 +375,7 @@ pub enum AgentEvent {
 pub fn export_view(dir: &Path) -> Result<(), ExportError> {
     Session::export_all_to(dir)?;
     SignInDefaults::export_all_to(dir)?;
+    TokenStorage::export_all_to(dir)?;
     CommandError::export_all_to(dir)?;
     SyncState::export_all_to(dir)?;
     InboxSortOrder::export_all_to(dir)?;

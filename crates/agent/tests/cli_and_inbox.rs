@@ -19,6 +19,8 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(args)
         .env("MESSENGER_AGENT_DATA_DIR", dir)
+        // These tests are about the cache, not where the token lives (see keychain.rs).
+        .env("MESSENGER_AGENT_KEYCHAIN", "off")
         .output()
         .unwrap();
     (
@@ -215,7 +217,7 @@ async fn the_file_cache_evicts_least_recently_used_bodies_beyond_its_cap() {
     let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start(sdir.path()).await;
     let contact = ContactId(server.incoming("+1", "m1", "hi").await);
-    let mut config = AgentConfig::new(adir.path().to_path_buf());
+    let mut config = AgentConfig::new(adir.path().to_path_buf()).without_keychain();
     config.file_cache_bytes = 250_000;
     let a = Agent::open(config).unwrap();
     follow_as_ada(&a, &server.base()).await;

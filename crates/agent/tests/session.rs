@@ -33,7 +33,7 @@ async fn signs_in_stays_signed_in_across_restarts_and_signs_out() {
     let agent_dir = tempfile::tempdir().unwrap();
     let server = server_with_user(server_dir.path()).await;
 
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     assert!(agent.session().unwrap().is_none());
     let s = agent
         .login(&server.base_url(), " ada@example.com ", "ada-password")
@@ -43,7 +43,7 @@ async fn signs_in_stays_signed_in_across_restarts_and_signs_out() {
     drop(agent);
 
     // A new process: the session is read from the agent's file.
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     let s = agent.session().unwrap().expect("still signed in");
     assert_eq!(s.server_url, server.base_url());
     assert_eq!(
@@ -74,7 +74,7 @@ async fn a_wrong_password_reports_the_servers_sentence() {
     let server_dir = tempfile::tempdir().unwrap();
     let agent_dir = tempfile::tempdir().unwrap();
     let server = server_with_user(server_dir.path()).await;
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     let err = agent
         .login(&server.base_url(), "ada@example.com", "nope-nope")
         .await
@@ -98,7 +98,7 @@ async fn an_unreachable_server_is_named_in_the_error() {
         .local_addr()
         .unwrap()
         .port();
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     let err = agent
         .login(&format!("127.0.0.1:{port}"), "a@example.com", "whatever1")
         .await
@@ -114,7 +114,7 @@ async fn a_session_killed_on_the_server_is_forgotten_on_refresh() {
     let server_dir = tempfile::tempdir().unwrap();
     let agent_dir = tempfile::tempdir().unwrap();
     let server = server_with_user(server_dir.path()).await;
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     agent
         .login(&server.base_url(), "ada@example.com", "ada-password")
         .await
@@ -131,7 +131,7 @@ async fn offline_the_stored_session_stands() {
     let server_dir = tempfile::tempdir().unwrap();
     let agent_dir = tempfile::tempdir().unwrap();
     let server = server_with_user(server_dir.path()).await;
-    let agent = Agent::open(AgentConfig::new(agent_dir.path().into())).unwrap();
+    let agent = Agent::open(AgentConfig::new(agent_dir.path().into()).without_keychain()).unwrap();
     agent
         .login(&server.base_url(), "ada@example.com", "ada-password")
         .await

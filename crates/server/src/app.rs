@@ -108,7 +108,11 @@ pub fn sqlite_path(config: &ServerConfig) -> Result<PathBuf, StartError> {
 /// Opens the store a configuration names.
 pub fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, StartError> {
     let path = sqlite_path(config)?;
-    Ok(Arc::new(SqliteStore::open(&path)?))
+    Ok(Arc::new(SqliteStore::open(
+        &path,
+        &config.secret_key,
+        &config.data_dir,
+    )?))
 }
 
 /// The key of signed file links: made once, kept in the store.

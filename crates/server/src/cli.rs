@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use messenger_protocol::Role;
 
+use crate::secrets::{SecretKey, SecretKeySetting};
+
 #[derive(Debug, Parser)]
 #[command(name = "messenger-server", version, about = "IS-Messenger server")]
 pub struct Cli {
@@ -28,12 +30,48 @@ pub enum Command {
 /// Where the data lives; shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct StorageArgs {
-    /// Directory for messenger.db and files/.
+    /// Directory for messenger.db, files/ and secret.key.
     #[arg(long, env = "MESSENGER_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Database URL (sqlite://PATH); default: <data-dir>/messenger.db.
     #[arg(long = "database", env = "MESSENGER_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The 256-bit key that encrypts channel secrets in the database, as base64 or 64 hex
+    /// digits. Prefer the environment variable (a flag shows in the process list). Default:
+    /// <data-dir>/secret.key, created with mode 0600 on first start. Back the key up: without
+    /// it the channels' credentials cannot be recovered.
+    #[arg(
+        long,
+        env = "MESSENGER_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "KEY",
+        conflicts_with = "secret_key_file"
+    )]
+    pub secret_key: Option<String>,
+    /// A file holding that key (base64 or hex; readable by its owner only); it wins over
+    /// <data-dir>/secret.key and is never created by the server.
+    #[arg(long, env = "MESSENGER_SECRET_KEY_FILE", value_name = "PATH")]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl StorageArgs {
+    /// Where the secret key comes from; the key itself is parsed here so that a malformed one
+    /// is reported without being echoed.
+    pub fn secret_key(&self) -> Result<SecretKeySetting, String> {
+        if let Some(text) = &self.secret_key {
+            return SecretKey::parse(text)
+                .map(SecretKeySetting::Value)
+                .ok_or_else(|| {
+                    "MESSENGER_SECRET_KEY (--secret-key) must be a 32-byte key written as base64 \
+                     or as 64 hex digits"
+                        .to_owned()
+                });
+        }
+        Ok(match &self.secret_key_file {
+            Some(path) => SecretKeySetting::File(path.clone()),
+            None => SecretKeySetting::DataDir,
+        })
+    }
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::auth::failure_counter::FailurePolicy;
 use crate::jobs::RetryPolicy;
+use crate::secrets::SecretKeySetting;
 
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -13,6 +14,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// `sqlite://path` or a bare path; PostgreSQL URLs are refused until that store exists.
     pub database_url: Option<String>,
+    /// The key that seals channel secrets at rest (default: `<data-dir>/secret.key`).
+    pub secret_key: SecretKeySetting,
     /// How providers and browsers reach this server (used in signed file links).
     pub public_url: Option<String>,
     /// A session that was not used for this long is dead.
@@ -59,6 +62,7 @@ impl ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir,
             database_url: None,
+            secret_key: SecretKeySetting::DataDir,
             public_url: None,
             session_idle_timeout: Duration::from_secs(30 * 24 * 3600),
             max_json_bytes: 1024 * 1024,

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod operator;
 pub mod presence;
 pub mod reports;
+pub mod secrets;
 pub mod store;
 
 pub use app::{AppState, RunningServer, start, start_with};

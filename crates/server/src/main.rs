@@ -45,10 +45,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn config_from(storage: StorageArgs) -> ServerConfig {
+fn config_from(storage: StorageArgs) -> Result<ServerConfig, String> {
+    let secret_key = storage.secret_key()?;
     let mut config = ServerConfig::new(storage.data_dir);
     config.database_url = storage.database_url;
-    config
+    config.secret_key = secret_key;
+    Ok(config)
 }
 
 fn apply_sign_in(config: &mut ServerConfig, args: SignInArgs) {
@@ -57,7 +59,7 @@ fn apply_sign_in(config: &mut ServerConfig, args: SignInArgs) {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let mut config = config_from(args.storage);
+    let mut config = config_from(args.storage)?;
     config.listen = args.listen;
     config.public_url = args.public_url;
     apply_sign_in(&mut config, args.sign_in);
@@ -68,7 +70,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn demo(args: ServeArgs) -> Result<(), String> {
-    let mut config = config_from(args.storage);
+    let mut config = config_from(args.storage)?;
     config.listen = args.listen;
     config.public_url = args.public_url;
     apply_sign_in(&mut config, args.sign_in);
@@ -82,7 +84,7 @@ async fn demo(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn add_user(args: UserAddArgs) -> Result<(), String> {
-    let config = config_from(args.storage);
+    let config = config_from(args.storage)?;
     let store = app::open_store(&config).map_err(|e| e.to_string())?;
     if args.if_no_users {
         let count = store

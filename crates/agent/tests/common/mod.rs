@@ -230,7 +230,7 @@ impl Server {
 }
 
 pub fn agent(dir: &Path) -> Agent {
-    Agent::open(AgentConfig::new(dir.to_path_buf())).unwrap()
+    Agent::open(AgentConfig::new(dir.to_path_buf()).without_keychain()).unwrap()
 }
 
 /// Polls until `check` holds (the agent works in the background).

@@ -11,13 +11,15 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::domain::inbound;
 use crate::error::{AppError, AppResult};
+use crate::secrets::{same_secret, token_digest};
 use crate::store::{ChannelRecord, Store};
 
 const MAX_EVENTS: usize = 100;
 const MAX_TEXT: usize = 10_000;
 
-/// Channels by API token, so the hot path does not read the database to authenticate.
-/// Channels are never deleted and tokens never change, so entries cannot go stale.
+/// Channels by the digest of their API token, so the hot path does not read the database to
+/// authenticate. Channels are never deleted and tokens never change, so entries cannot go
+/// stale. Keyed by digest and compared in constant time, as the store does.
 #[derive(Default)]
 pub struct ChannelDirectory {
     by_token: RwLock<HashMap<String, ChannelRecord>>,
@@ -28,7 +30,7 @@ impl ChannelDirectory {
         self.by_token
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(channel.api_token.clone(), channel);
+            .insert(token_digest(&channel.api_token), channel);
     }
 
     pub async fn by_token(
@@ -40,9 +42,9 @@ impl ChannelDirectory {
             .by_token
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(token)
+            .get(&token_digest(token))
         {
-            return Ok(Some(c.clone()));
+            return Ok(same_secret(&c.api_token, token).then(|| c.clone()));
         }
         let t = token.to_owned();
         let found = store.read(move |tx| Ok(tx.channel_by_token(&t)?)).await?;

@@ -44,6 +44,12 @@ pub enum StoreError {
     /// The data on disk is not what this version understands.
     #[error("unsupported database: {0}")]
     Schema(String),
+    /// The secret key that seals channel secrets is missing, unusable or not this database's.
+    #[error(transparent)]
+    SecretKey(#[from] crate::secrets::KeyError),
+    /// A sealed secret could not be opened.
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -14,6 +14,7 @@ use super::convert::{
     Json, id_param, id_required, id_text, millis, opt_id, opt_millis, opt_timestamp, opt_typed,
     timestamp, to_json,
 };
+use crate::secrets::SecretCipher;
 use crate::store::{ConversationFact, IntegrationWebhookRecord, StoreError};
 
 fn trigger_from(s: &str) -> Trigger {
@@ -228,6 +229,10 @@ pub fn upsert_fact(conn: &Connection, f: &ConversationFact) -> Result<(), StoreE
     Ok(())
 }
 
+/// The associated data that binds a sealed integration signing secret to its column.
+pub const WEBHOOK_SECRET_FIELD: &str = "integration_webhooks.signing_secret";
+
+/// A row as stored: its signing secret still sealed.
 fn webhook_row(r: &Row<'_>) -> rusqlite::Result<IntegrationWebhookRecord> {
     let events: Json<Vec<IntegrationEvent>> = r.get(2)?;
     Ok(IntegrationWebhookRecord {
@@ -240,42 +245,60 @@ fn webhook_row(r: &Row<'_>) -> rusqlite::Result<IntegrationWebhookRecord> {
     })
 }
 
+fn unseal_webhook(
+    cipher: &SecretCipher,
+    mut w: IntegrationWebhookRecord,
+) -> Result<IntegrationWebhookRecord, StoreError> {
+    w.signing_secret = cipher.open(WEBHOOK_SECRET_FIELD, &w.signing_secret)?;
+    Ok(w)
+}
+
 const WEBHOOK_COLUMNS: &str = "id, url, events, signing_secret, allow_private_network, created_at";
 
 pub fn integration_webhooks(
     conn: &Connection,
+    cipher: &SecretCipher,
 ) -> Result<Vec<IntegrationWebhookRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {WEBHOOK_COLUMNS} FROM integration_webhooks ORDER BY id"
     ))?;
     let rows = stmt.query_map([], webhook_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.map(|row| unseal_webhook(cipher, row?)).collect()
 }
 
 pub fn integration_webhook(
     conn: &Connection,
+    cipher: &SecretCipher,
     id: &str,
 ) -> Result<Option<IntegrationWebhookRecord>, StoreError> {
     let Some(id) = id_param(id) else {
         return Ok(None);
     };
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM integration_webhooks WHERE id = ?1"
-        ))?
-        .query_row([id], webhook_row)
-        .optional()?)
+    conn.prepare_cached(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM integration_webhooks WHERE id = ?1"
+    ))?
+    .query_row([id], webhook_row)
+    .optional()?
+    .map(|w| unseal_webhook(cipher, w))
+    .transpose()
 }
 
 pub fn insert_integration_webhook(
     conn: &Connection,
+    cipher: &SecretCipher,
     w: &IntegrationWebhookRecord,
 ) -> Result<IntegrationWebhookRecord, StoreError> {
     conn.prepare_cached(
         "INSERT INTO integration_webhooks (url, events, signing_secret, allow_private_network, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![w.url, to_json(&w.events)?, w.signing_secret, w.allow_private_network, millis(w.created_at)])?;
+    .execute(params![
+        w.url,
+        to_json(&w.events)?,
+        cipher.seal(WEBHOOK_SECRET_FIELD, &w.signing_secret)?,
+        w.allow_private_network,
+        millis(w.created_at)
+    ])?;
     let mut stored = w.clone();
     stored.id = id_text(conn.last_insert_rowid());
     Ok(stored)

@@ -23,6 +23,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0003_automation.sql"),
     ),
     (
+        4,
+        "channel_secrets_at_rest",
+        include_str!("migrations/0004_channel_secrets_at_rest.sql"),
+    ),
+    (
         5,
         "random_file_ids",
         include_str!("migrations/0005_random_file_ids.sql"),

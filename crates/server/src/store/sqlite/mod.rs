@@ -8,6 +8,7 @@ mod convert;
 mod events;
 mod messages;
 mod migrations;
+mod secrets_at_rest;
 mod tx;
 mod users;
 mod workspace;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot};
 
 use crate::error::AppError;
+use crate::secrets::{SecretCipher, SecretKeySetting};
 use crate::store::{BoxAny, BoxFuture, Committed, ReadJob, Store, StoreError, WriteJob};
 pub use migrations::latest_version as schema_version;
 use tx::SqliteTx;
@@ -38,8 +40,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `path`, migrates it, and starts the writer thread.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) `path`, migrates it, loads the secret key that seals
+    /// channel secrets (`key`, else `<data_dir>/secret.key`), and starts the writer thread.
+    pub fn open(path: &Path, key: &SecretKeySetting, data_dir: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
@@ -47,9 +50,10 @@ impl SqliteStore {
         }
         let mut conn = connection::open_writer(path)?;
         migrations::migrate(&mut conn)?;
+        let cipher = Arc::new(secrets_at_rest::prepare(&mut conn, key, data_dir)?);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let (commits, _) = broadcast::channel(COMMIT_FANOUT);
-        writer::spawn(conn, rx, commits.clone())?;
+        writer::spawn(conn, rx, commits.clone(), cipher.clone())?;
         Ok(Self {
             commits,
             writes: tx,
@@ -57,6 +61,7 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 idle: Mutex::new(Vec::new()),
                 permits: Semaphore::new(MAX_READERS),
+                cipher,
             }),
         })
     }
@@ -101,6 +106,7 @@ struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
     permits: Semaphore,
+    cipher: Arc<SecretCipher>,
 }
 
 impl ReadPool {
@@ -113,7 +119,7 @@ impl ReadPool {
         let result = {
             // A read transaction gives the job one consistent snapshot.
             let tx = conn.unchecked_transaction().map_err(StoreError::from)?;
-            let mut stx = SqliteTx::new(&tx);
+            let mut stx = SqliteTx::new(&tx, &self.cipher);
             let r = job(&mut stx);
             drop(tx);
             r

@@ -4,20 +4,24 @@ use messenger_protocol::*;
 use rusqlite::Connection;
 
 use super::{automation, contacts, conversations, events, messages, users, workspace};
+use crate::secrets::SecretCipher;
 use crate::store::*;
 
 /// Borrowed for the length of one job; the caller owns the transaction and decides whether it
 /// commits. Events appended here are handed to the writer, which publishes them after commit.
 pub struct SqliteTx<'c> {
     conn: &'c Connection,
+    /// Seals and opens the channel secrets this transaction writes and reads.
+    cipher: &'c SecretCipher,
     pub(super) appended: Vec<LogEvent>,
     pub(super) jobs_enqueued: bool,
 }
 
 impl<'c> SqliteTx<'c> {
-    pub fn new(conn: &'c Connection) -> Self {
+    pub fn new(conn: &'c Connection, cipher: &'c SecretCipher) -> Self {
         Self {
             conn,
+            cipher,
             appended: Vec::new(),
             jobs_enqueued: false,
         }
@@ -48,13 +52,13 @@ impl ReadTx for SqliteTx<'_> {
         workspace::meta(self.conn, key)
     }
     fn channel(&mut self, id: &ChannelId) -> StoreResult<Option<ChannelRecord>> {
-        workspace::channel(self.conn, id)
+        workspace::channel(self.conn, self.cipher, id)
     }
     fn channel_by_token(&mut self, api_token: &str) -> StoreResult<Option<ChannelRecord>> {
-        workspace::channel_by_token(self.conn, api_token)
+        workspace::channel_by_token(self.conn, self.cipher, api_token)
     }
     fn channels(&mut self) -> StoreResult<Vec<ChannelRecord>> {
-        workspace::channels(self.conn)
+        workspace::channels(self.conn, self.cipher)
     }
     fn categories(&mut self) -> StoreResult<Vec<ClosingNoteCategory>> {
         workspace::categories(self.conn)
@@ -212,10 +216,10 @@ impl ReadTx for SqliteTx<'_> {
         automation::facts_of(self.conn, conversations)
     }
     fn integration_webhooks(&mut self) -> StoreResult<Vec<IntegrationWebhookRecord>> {
-        automation::integration_webhooks(self.conn)
+        automation::integration_webhooks(self.conn, self.cipher)
     }
     fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>> {
-        automation::integration_webhook(self.conn, id)
+        automation::integration_webhook(self.conn, self.cipher, id)
     }
 
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
@@ -259,7 +263,7 @@ impl WriteTx for SqliteTx<'_> {
         workspace::update_channel(self.conn, channel)
     }
     fn insert_channel(&mut self, channel: &NewChannelRecord) -> StoreResult<ChannelRecord> {
-        workspace::insert_channel(self.conn, channel)
+        workspace::insert_channel(self.conn, self.cipher, channel)
     }
     fn insert_category(
         &mut self,
@@ -362,7 +366,7 @@ impl WriteTx for SqliteTx<'_> {
         &mut self,
         webhook: &IntegrationWebhookRecord,
     ) -> StoreResult<IntegrationWebhookRecord> {
-        automation::insert_integration_webhook(self.conn, webhook)
+        automation::insert_integration_webhook(self.conn, self.cipher, webhook)
     }
     fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool> {
         automation::delete_integration_webhook(self.conn, id)

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::convert::{
     id_param, id_required, id_text, is_unique_violation, millis, timestamp, to_json,
 };
+use crate::secrets::{SecretCipher, same_secret, token_digest};
 use crate::store::{ChannelRecord, NewChannelRecord, StoreError};
 
 pub fn settings(conn: &Connection) -> Result<Settings, StoreError> {
@@ -47,6 +48,11 @@ pub fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<(), StoreEr
 const CHANNEL_COLUMNS: &str = "id, name, kind, supports_voice, outbound_url, bot_url, api_token, \
                                signing_secret, allow_private_network, created_at";
 
+/// The associated data that binds each sealed value to its column.
+pub const API_TOKEN_FIELD: &str = "channels.api_token";
+pub const SIGNING_SECRET_FIELD: &str = "channels.signing_secret";
+
+/// A channel row as stored: its secrets still sealed.
 fn channel_row(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
     Ok(ChannelRecord {
         id: ChannelId(id_text(r.get(0)?)),
@@ -63,59 +69,85 @@ fn channel_row(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
     })
 }
 
-pub fn channel(conn: &Connection, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError> {
+/// Opens a stored row's sealed secrets.
+fn unseal(cipher: &SecretCipher, mut c: ChannelRecord) -> Result<ChannelRecord, StoreError> {
+    c.api_token = cipher.open(API_TOKEN_FIELD, &c.api_token)?;
+    c.signing_secret = cipher.open(SIGNING_SECRET_FIELD, &c.signing_secret)?;
+    Ok(c)
+}
+
+pub fn channel(
+    conn: &Connection,
+    cipher: &SecretCipher,
+    id: &ChannelId,
+) -> Result<Option<ChannelRecord>, StoreError> {
     let Some(id) = id_param(id.as_str()) else {
         return Ok(None);
     };
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = ?1"
-        ))?
-        .query_row([id], channel_row)
-        .optional()?)
+    conn.prepare_cached(&format!(
+        "SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = ?1"
+    ))?
+    .query_row([id], channel_row)
+    .optional()?
+    .map(|c| unseal(cipher, c))
+    .transpose()
 }
 
+/// The channel whose api_token is `token`: found by the token's digest, then compared in
+/// constant time with the opened token.
 pub fn channel_by_token(
     conn: &Connection,
+    cipher: &SecretCipher,
     token: &str,
 ) -> Result<Option<ChannelRecord>, StoreError> {
-    Ok(conn
+    let found = conn
         .prepare_cached(&format!(
-            "SELECT {CHANNEL_COLUMNS} FROM channels WHERE api_token = ?1"
+            "SELECT {CHANNEL_COLUMNS} FROM channels WHERE api_token_sha256 = ?1"
         ))?
-        .query_row([token], channel_row)
-        .optional()?)
+        .query_row([token_digest(token)], channel_row)
+        .optional()?;
+    let Some(channel) = found else {
+        return Ok(None);
+    };
+    let channel = unseal(cipher, channel)?;
+    Ok(same_secret(&channel.api_token, token).then_some(channel))
 }
 
-pub fn channels(conn: &Connection) -> Result<Vec<ChannelRecord>, StoreError> {
+pub fn channels(
+    conn: &Connection,
+    cipher: &SecretCipher,
+) -> Result<Vec<ChannelRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY id"
     ))?;
     let rows = stmt.query_map([], channel_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.map(|row| unseal(cipher, row?)).collect()
 }
 
 pub fn insert_channel(
     conn: &Connection,
+    cipher: &SecretCipher,
     c: &NewChannelRecord,
 ) -> Result<ChannelRecord, StoreError> {
     conn.prepare_cached(
         "INSERT INTO channels (name, kind, supports_voice, outbound_url, bot_url, api_token,
-                               signing_secret, allow_private_network, created_at)
-         VALUES (?1, 'custom', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               signing_secret, api_token_sha256, allow_private_network, created_at)
+         VALUES (?1, 'custom', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         c.name,
         c.supports_voice,
         c.outbound_url,
         c.bot_url,
-        c.api_token,
-        c.signing_secret,
+        cipher.seal(API_TOKEN_FIELD, &c.api_token)?,
+        cipher.seal(SIGNING_SECRET_FIELD, &c.signing_secret)?,
+        token_digest(&c.api_token),
         c.allow_private_network,
         millis(c.created_at)
     ])?;
     let id = ChannelId(id_text(conn.last_insert_rowid()));
-    channel(conn, &id)?.ok_or_else(|| StoreError::Backend("inserted channel vanished".into()))
+    channel(conn, cipher, &id)?
+        .ok_or_else(|| StoreError::Backend("inserted channel vanished".into()))
 }
 
 pub fn update_channel(conn: &Connection, c: &ChannelRecord) -> Result<(), StoreError> {

@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::tx::SqliteTx;
 use crate::error::AppError;
+use crate::secrets::SecretCipher;
 use crate::store::{BoxAny, Committed, LogEvent, StoreError, WriteJob};
 
 /// Upper bound on jobs per commit, so one batch cannot hold the lock for long.
@@ -28,10 +29,11 @@ pub fn spawn(
     conn: Connection,
     rx: mpsc::Receiver<WriteRequest>,
     commits: broadcast::Sender<Committed>,
+    cipher: Arc<SecretCipher>,
 ) -> Result<(), StoreError> {
     std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || run(conn, rx, commits))
+        .spawn(move || run(conn, rx, commits, &cipher))
         .map(|_| ())
         .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))
 }
@@ -40,6 +42,7 @@ fn run(
     mut conn: Connection,
     mut rx: mpsc::Receiver<WriteRequest>,
     commits: broadcast::Sender<Committed>,
+    cipher: &SecretCipher,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -50,7 +53,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, &mut batch, &commits);
+        commit_batch(&mut conn, &mut batch, &commits, cipher);
     }
     tracing::debug!("writer thread stopped: all store handles dropped");
 }
@@ -59,6 +62,7 @@ fn commit_batch(
     conn: &mut Connection,
     batch: &mut Vec<WriteRequest>,
     commits: &broadcast::Sender<Committed>,
+    cipher: &SecretCipher,
 ) {
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
@@ -76,7 +80,7 @@ fn commit_batch(
     let mut events: Vec<Arc<LogEvent>> = Vec::new();
     let mut jobs_enqueued = false;
     for req in batch.drain(..) {
-        let result = run_job(&mut tx, req.job, &mut events, &mut jobs_enqueued);
+        let result = run_job(&mut tx, cipher, req.job, &mut events, &mut jobs_enqueued);
         answers.push((req.reply, result));
     }
     match tx.commit() {
@@ -106,13 +110,14 @@ fn commit_batch(
 /// Runs one job in a savepoint: its changes (and events) stay only if it succeeds.
 fn run_job(
     tx: &mut rusqlite::Transaction<'_>,
+    cipher: &SecretCipher,
     job: WriteJob,
     events: &mut Vec<Arc<LogEvent>>,
     jobs_enqueued: &mut bool,
 ) -> Result<BoxAny, AppError> {
     let sp = tx.savepoint().map_err(StoreError::from)?;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut stx = SqliteTx::new(&sp);
+        let mut stx = SqliteTx::new(&sp, cipher);
         let result = job(&mut stx);
         (result, stx.appended, stx.jobs_enqueued)
     }));
