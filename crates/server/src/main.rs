@@ -65,7 +65,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     apply_sign_in(&mut config, args.sign_in);
     let server = app::start(config).await.map_err(|e| e.to_string())?;
     // One line on stdout for scripts and tests that started us with port 0.
-    println!("messenger-server listening on {}", server.base_url());
+    announce(&format!("messenger-server listening on {}\n", server.base_url()));
     server.run_until_signal().await.map_err(|e| e.to_string())
 }
 
@@ -78,9 +78,20 @@ async fn demo(args: ServeArgs) -> Result<(), String> {
     let server = demo::start(config, every)
         .await
         .map_err(|e| e.to_string())?;
-    println!("messenger-server listening on {}", server.base_url());
-    print!("{}", demo::sign_in_lines(&server));
+    announce(&format!(
+        "messenger-server listening on {}\n{}",
+        server.base_url(),
+        demo::sign_in_lines(&server)
+    ));
     server.run_until_signal().await.map_err(|e| e.to_string())
+}
+
+/// Writes to stdout without dying when nobody reads it any more: a server keeps serving after
+/// the script that started it closed its end of the pipe (`println!` would panic on EPIPE).
+fn announce(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 async fn add_user(args: UserAddArgs) -> Result<(), String> {
