@@ -80,6 +80,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::session::sign_in_defaults,
             commands::session::current_session,
+            commands::session::token_storage,
             commands::session::sign_in,
             commands::session::sign_out,
             commands::inbox::inbox,

@@ -56,4 +56,24 @@ describe("App", () => {
     expect(await screen.findByTestId("current-user")).toHaveTextContent("Ada Agent");
     expect(screen.queryByTestId("login-submit")).not.toBeInTheDocument();
   });
+
+  it("says where the session token is kept when there is no keychain", async () => {
+    const backend = backendWithAda();
+    backend.session = {
+      server_url: "http://127.0.0.1:8080",
+      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true },
+    };
+    const user = userEvent.setup();
+    const { unmount } = render(App, { backend });
+    await user.click(await screen.findByTestId("account-menu"));
+    await screen.findByTestId("current-user");
+    expect(screen.queryByTestId("token-storage")).not.toBeInTheDocument();
+    unmount();
+
+    const message = "No system keychain (Secret Service) is available; the session token is kept in /x/session-token (readable only by you)";
+    backend.storage = { kind: "file", path: "/x/session-token", turned_off: false, message };
+    render(App, { backend });
+    await user.click(await screen.findByTestId("account-menu"));
+    expect(await screen.findByTestId("token-storage")).toHaveTextContent(message);
+  });
 });

@@ -1,6 +1,6 @@
 //! Signing in and out.
 
-use messenger_agent::view::{Session, SignInDefaults};
+use messenger_agent::view::{Session, SignInDefaults, TokenStorage};
 use tauri::State;
 
 use super::{CommandResult, shown};
@@ -39,4 +39,10 @@ pub async fn sign_in(
 #[tauri::command]
 pub async fn sign_out(state: State<'_, ShellState>) -> CommandResult<()> {
     state.agent()?.logout().await.map_err(shown)
+}
+
+/// Where the session token is kept: the app says so when it is not the OS keychain.
+#[tauri::command]
+pub fn token_storage(state: State<'_, ShellState>) -> CommandResult<TokenStorage> {
+    Ok(state.agent()?.token_storage())
 }

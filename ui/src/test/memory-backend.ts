@@ -15,6 +15,7 @@ import type { Session } from "../lib/bindings/Session";
 import type { StatusFilter } from "../lib/bindings/StatusFilter";
 import type { SyncState } from "../lib/bindings/SyncState";
 import type { TimelineEntry } from "../lib/bindings/TimelineEntry";
+import type { TokenStorage } from "../lib/bindings/TokenStorage";
 import type { VoiceDraft } from "../lib/bindings/VoiceDraft";
 import type { Workspace } from "../lib/bindings/Workspace";
 import { T0, message } from "./fixtures";
@@ -25,6 +26,7 @@ export class MemoryBackend implements Backend {
   session: Session | null = null;
   accounts = new Map<string, { password: string; name: string }>();
   defaults = { server_url: "", email: "" };
+  storage: TokenStorage = { kind: "keychain" };
   signOuts = 0;
 
   workspaceData: Workspace | null = null;
@@ -61,6 +63,10 @@ export class MemoryBackend implements Backend {
 
   currentSession() {
     return Promise.resolve(this.session);
+  }
+
+  tokenStorage(): Promise<TokenStorage> {
+    return Promise.resolve(this.storage);
   }
 
   signIn(serverUrl: string, email: string, password: string): Promise<Session> {

@@ -27,6 +27,7 @@ import type { SyncState } from "../bindings/SyncState";
 import type { TimelinePage } from "../bindings/TimelinePage";
 import type { RecordingStarted } from "../bindings/RecordingStarted";
 import type { UserId } from "../bindings/UserId";
+import type { TokenStorage } from "../bindings/TokenStorage";
 import type { VoiceDraft } from "../bindings/VoiceDraft";
 import type { VoiceInput } from "../bindings/VoiceInput";
 import type { Workspace } from "../bindings/Workspace";
@@ -37,6 +38,8 @@ export interface Backend {
   signInDefaults(): Promise<SignInDefaults>;
   /** The signed-in session from the local cache, or null. Never waits for the network. */
   currentSession(): Promise<Session | null>;
+  /** Where the session token is kept (the OS keychain, or a private file where there is none). */
+  tokenStorage(): Promise<TokenStorage>;
   signIn(serverUrl: string, email: string, password: string): Promise<Session>;
   signOut(): Promise<void>;
 

@@ -34,6 +34,7 @@ export function createTauriBackend(): Backend {
   return {
     signInDefaults: () => call("sign_in_defaults"),
     currentSession: () => call("current_session"),
+    tokenStorage: () => call("token_storage"),
     signIn: (serverUrl, email, password) => call("sign_in", { serverUrl, email, password }),
     signOut: () => call("sign_out"),
 
