@@ -65,7 +65,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     apply_sign_in(&mut config, args.sign_in);
     let server = app::start(config).await.map_err(|e| e.to_string())?;
     // One line on stdout for scripts and tests that started us with port 0.
-    announce(&format!("messenger-server listening on {}\n", server.base_url()));
+    announce(&format!(
+        "messenger-server listening on {}\n",
+        server.base_url()
+    ));
     server.run_until_signal().await.map_err(|e| e.to_string())
 }
 
