@@ -21,6 +21,9 @@ async fn workflow(t: &TestServer, body: Value) -> String {
 /// Waits until every queued job has run (the runner is live in these tests).
 async fn settle(t: &TestServer) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // A job may enqueue the next one after it finishes; an empty queue counts as settled only
+    // when it stays empty for a few polls, so the test never races a run still under way.
+    let mut empty_polls = 0;
     loop {
         let pending = t
             .server
@@ -30,7 +33,12 @@ async fn settle(t: &TestServer) {
             .await
             .unwrap();
         if pending.is_none() {
-            return;
+            empty_polls += 1;
+            if empty_polls == 3 {
+                return;
+            }
+        } else {
+            empty_polls = 0;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
