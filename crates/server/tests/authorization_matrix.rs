@@ -746,7 +746,7 @@ async fn a_contact_now_bobs_stays_out_of_other_agents_logs_issue_11_repro() {
                 messages.status, messages.body
             ));
         }
-        let mut ws = matrix::log::connect(&t, token, 0).await;
+        let mut ws = t.stream(token, 0).await;
         // The reader's own status change ends the backlog.
         t.put("/me/status", token, json!({"status": "busy"}))
             .await

@@ -2,33 +2,20 @@
 //! every message that was answered 200 is there after a restart.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
+use common::SERVER_BIN as BIN;
 
 fn serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", listen, "--data-dir"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("messenger-server listening on ")
-        .unwrap()
-        .to_owned();
-    (child, base)
+    let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--listen".into(), listen.into()];
+    args.extend(["--data-dir".into(), dir.into()]);
+    common::spawn_server(args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

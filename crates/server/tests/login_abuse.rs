@@ -7,8 +7,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::TestServer;
@@ -18,9 +17,8 @@ use messenger_server::ServerConfig;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
+use common::SERVER_BIN as BIN;
 const CLOSE_SIGNED_OUT: u16 = 4001;
 
 /// A sign-in's answer: status, `Retry-After` and body.
@@ -253,23 +251,13 @@ impl ServerProcess {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("messenger-server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let mut args: Vec<std::ffi::OsString> = ["serve", "--listen", "127.0.0.1:0", "--data-dir"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        args.push(dir.path().into());
+        args.extend(extra.iter().map(Into::into));
+        let (child, base) = common::spawn_server(args);
         Self {
             child,
             base,
@@ -366,14 +354,8 @@ async fn a_hundred_concurrent_wrong_sign_ins_grow_memory_by_at_most_100_mb() {
     );
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open_stream(t: &TestServer, token: &str) -> Ws {
-    let mut req = t.ws_url("/stream?since=0").into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let mut ws = tokio_tungstenite::connect_async(req).await.unwrap().0;
+async fn open_stream(t: &TestServer, token: &str) -> common::Stream {
+    let mut ws = t.stream(token, 0).await;
     // The backlog's first event: the connection is serving.
     let first = tokio::time::timeout(Duration::from_secs(10), ws.next())
         .await
@@ -385,7 +367,7 @@ async fn open_stream(t: &TestServer, token: &str) -> Ws {
 }
 
 /// Reads until the close frame; answers its code and how long it took.
-async fn close_code(ws: &mut Ws, within: Duration) -> (u16, Duration) {
+async fn close_code(ws: &mut common::Stream, within: Duration) -> (u16, Duration) {
     let started = Instant::now();
     loop {
         let frame = tokio::time::timeout(within, ws.next())
@@ -403,7 +385,7 @@ async fn close_code(ws: &mut Ws, within: Duration) -> (u16, Duration) {
     }
 }
 
-async fn stream_stays_open(ws: &mut Ws) {
+async fn stream_stays_open(ws: &mut common::Stream) {
     match tokio::time::timeout(Duration::from_millis(300), ws.next()).await {
         Err(_) => {}
         Ok(Some(Ok(WsMessage::Text(_) | WsMessage::Ping(_)))) => {}

@@ -451,20 +451,6 @@ async fn old_events_are_pruned_after_the_retention() {
     );
 }
 
-async fn connect(
-    t: &TestServer,
-    token: &str,
-    since: i64,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut req = t
-        .ws_url(&format!("/stream?since={since}"))
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.unwrap().0
-}
-
 /// Reads events until `count` have arrived (or fails after a while).
 async fn read_events(
     ws: &mut tokio_tungstenite::WebSocketStream<
@@ -494,7 +480,7 @@ async fn the_stream_sends_backlog_then_live_with_no_gap_or_duplicate_under_concu
         t.incoming(&ch, &format!("+{i}"), &format!("pre{i}"), "before")
             .await;
     }
-    let mut ws = connect(&t, &t.owner, 0).await;
+    let mut ws = t.stream(&t.owner, 0).await;
     // While the backlog is read, 16 writers post 10 webhooks each.
     let writers: Vec<_> = (0..16)
         .map(|w| {
@@ -536,7 +522,7 @@ async fn the_stream_sends_backlog_then_live_with_no_gap_or_duplicate_under_concu
     );
     // Resuming from the middle continues exactly there.
     let mid = seqs[seqs.len() / 2];
-    let mut again = connect(&t, &t.owner, mid).await;
+    let mut again = t.stream(&t.owner, mid).await;
     let rest = read_events(&mut again, seqs.len() - seqs.len() / 2 - 1).await;
     assert_eq!(rest[0]["seq"].as_i64().unwrap(), mid + 1);
 }
@@ -557,7 +543,7 @@ async fn the_stream_filters_by_visibility_and_tells_of_lost_contacts() {
     let since = t.get("/snapshot", &alice).await.ok(200)["seq"]
         .as_i64()
         .unwrap();
-    let mut ws = connect(&t, &alice, since).await;
+    let mut ws = t.stream(&alice, since).await;
     let c = t.incoming(&ch, "+1", "m1", "hello").await;
     t.put(
         &format!("/contacts/{c}/assignee"),
@@ -601,7 +587,7 @@ async fn the_stream_filters_by_visibility_and_tells_of_lost_contacts() {
 async fn the_stream_pings_and_ends_when_the_session_ends() {
     let t = TestServer::start_with(|c| c.heartbeat = Duration::from_millis(100), None).await;
     let (_, alice) = t.user("Alice Agent", "agent").await;
-    let mut ws = connect(&t, &alice, 0).await;
+    let mut ws = t.stream(&alice, 0).await;
     let mut pings = 0;
     while pings < 2 {
         match tokio::time::timeout(Duration::from_secs(5), ws.next())
@@ -640,7 +626,7 @@ async fn a_reader_that_stops_reading_is_cut_off_with_a_reason_to_resume() {
     let t =
         TestServer::start_with(|c| c.stream_send_timeout = Duration::from_millis(300), None).await;
     let ch = t.channel("WhatsApp", true, None).await;
-    let mut ws = connect(&t, &t.owner, 0).await;
+    let mut ws = t.stream(&t.owner, 0).await;
     let _ = ws.send(WsMessage::Ping(Default::default())).await;
     // ~1 KiB events until the socket's buffers are full and the server gives up on us.
     let text = "x".repeat(1000);

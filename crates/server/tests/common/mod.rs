@@ -14,6 +14,40 @@ use messenger_server::{RunningServer, ServerConfig, app, operator};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// An event stream opened by a test.
+pub type Stream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The server binary, for tests that run it as its own process.
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
+
+/// Starts the binary with `args` (which should listen on port 0) and waits for its
+/// "listening on" line; returns the process and its base URL.
+pub fn spawn_server<I, S>(args: I) -> (std::process::Child, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(SERVER_BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("messenger-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
 pub struct TestServer {
     pub server: RunningServer,
     pub dir: tempfile::TempDir,
@@ -126,6 +160,18 @@ impl TestServer {
 
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://{}/api/v1{path}", self.server.addr)
+    }
+
+    /// Opens `GET /stream?since=` with the bearer token on the upgrade request.
+    pub async fn stream(&self, token: &str, since: i64) -> Stream {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = self
+            .ws_url(&format!("/stream?since={since}"))
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(req).await.unwrap().0
     }
 
     pub async fn add_user(&self, email: &str, password: &str, role: Role) {

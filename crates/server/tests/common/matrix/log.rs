@@ -9,26 +9,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::{Member, World, excerpt};
 use crate::common::TestServer;
 
-pub type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws = crate::common::Stream;
 
 /// How long a stream may take to deliver what was just written.
 const DELIVERY: Duration = Duration::from_secs(10);
-
-pub async fn connect(t: &TestServer, token: &str, since: i64) -> Ws {
-    let mut req = t
-        .ws_url(&format!("/stream?since={since}"))
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.unwrap().0
-}
 
 /// The log's last seq, as the owner's `/sync` reports it.
 pub async fn head_seq(t: &TestServer) -> i64 {
@@ -205,7 +193,7 @@ pub fn leaks(
 /// mismatch line when the stream outlives the logout by more than 2 s.
 pub async fn logged_out_stream_closes(w: &World) -> Option<String> {
     let token = w.t.login("alice.agent@example.com", "password-123").await;
-    let mut ws = connect(&w.t, &token, head_seq(&w.t).await).await;
+    let mut ws = w.t.stream(&token, head_seq(&w.t).await).await;
     let res =
         w.t.call(reqwest::Method::POST, "/auth/logout", &token, None)
             .await;

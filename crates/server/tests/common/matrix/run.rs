@@ -138,7 +138,7 @@ async fn run_visibility(v: Visibility, table: &[Entry]) -> Run {
     let head = log::head_seq(&w.t).await;
     let mut streams = Vec::new();
     for (_, reader) in &readers {
-        streams.push(log::connect(&w.t, &reader.token, 0).await);
+        streams.push(w.t.stream(&reader.token, 0).await);
     }
     let logged_out = log::logged_out_stream_closes(&w);
     let ((), logged_out) = tokio::join!(run_matrix(&w, table, &mut run), logged_out);
