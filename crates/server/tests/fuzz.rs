@@ -243,15 +243,7 @@ async fn fuzzed_requests_never_get_a_5xx_a_dropped_connection_or_a_malformed_err
         None,
     )
     .await;
-    let doc: Value = t
-        .http
-        .get(t.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = t.openapi().await;
     let ops: Vec<Operation> = requests::operations(&doc);
     assert!(
         ops.len() > 30,

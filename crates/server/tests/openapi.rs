@@ -56,15 +56,7 @@ const CONTRACT: &[(&str, &str)] = &[
 #[tokio::test]
 async fn the_document_lists_the_contract_and_every_documented_route_answers() {
     let t = TestServer::start().await;
-    let doc: Value = t
-        .http
-        .get(t.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = t.openapi().await;
     assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in CONTRACT {

@@ -162,6 +162,18 @@ impl TestServer {
         format!("ws://{}/api/v1{path}", self.server.addr)
     }
 
+    /// The OpenAPI document the server serves (it needs no token).
+    pub async fn openapi(&self) -> Value {
+        let res = self
+            .http
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "the OpenAPI document is public");
+        res.json().await.unwrap()
+    }
+
     /// Opens `GET /stream?since=` with the bearer token on the upgrade request.
     pub async fn stream(&self, token: &str, since: i64) -> Stream {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;

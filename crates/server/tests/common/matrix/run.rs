@@ -33,15 +33,7 @@ struct Run {
 
 /// The document's operations, as (METHOD, path).
 async fn documented_operations(w: &World) -> BTreeSet<(String, String)> {
-    let doc: Value = w
-        .http
-        .get(w.t.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = w.t.openapi().await;
     let mut ops = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
