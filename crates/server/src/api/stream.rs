@@ -202,22 +202,18 @@ impl Connection {
                 .state
                 .store
                 .read(move |tx| {
-                    let settings = tx.settings()?;
-                    let me = tx.user(&user_id)?;
-                    let page = tx.events_after(since, BACKLOG_PAGE)?;
-                    let view = match &me {
-                        Some(u) => {
-                            let scope = visibility::scope_for(&u.id, u.role, &settings);
-                            Some(LogView::now(tx, scope, &page)?)
-                        }
-                        None => None,
+                    let Some(me) = tx.user(&user_id)?.filter(|u| u.active) else {
+                        return Ok(None);
                     };
-                    Ok((settings, me, page, view))
+                    let settings = tx.settings()?;
+                    let page = tx.events_after(since, BACKLOG_PAGE)?;
+                    let scope = visibility::scope_for(&me.id, me.role, &settings);
+                    let view = LogView::now(tx, scope, &page)?;
+                    Ok(Some((settings, me, page, view)))
                 })
                 .await
                 .map_err(|e| End::Closed(CLOSE_SERVER_ERROR, e.message))?;
-            let (settings, me, page, view) = read;
-            let (Some(me), Some(view)) = (me.filter(|u| u.active), view) else {
+            let Some((settings, me, page, view)) = read else {
                 return Err(End::Closed(
                     CLOSE_SIGNED_OUT,
                     "your account was removed".into(),
