@@ -167,7 +167,7 @@ async fn primitives_answer_as_on_sqlite() {
     );
 
     let channel_id = channel.id.clone();
-    let (conversation, second_open, first, dup, events) = store
+    let (conversation, second_open, first, dup) = store
         .write(move |tx| {
             let contact = tx.insert_contact(&new_contact("Grace"))?;
             tx.add_contact_identity(&contact.id, &channel_id, "ext-1")?;
@@ -194,11 +194,10 @@ async fn primitives_answer_as_on_sqlite() {
                 .expect("found by identity");
             tx.append_event(&EventPayload::ContactUpserted(contact.clone()), now(), None)?;
             tx.append_event(&EventPayload::ContactUpserted(contact), now(), None)?;
-            Ok((conversation, second_open, first, dup, ()))
+            Ok((conversation, second_open, first, dup))
         })
         .await
         .unwrap();
-    let _ = events;
     assert_eq!(conversation.status, ConversationStatus::Open);
     assert!(
         matches!(second_open, Some(StoreError::Conflict(_))),

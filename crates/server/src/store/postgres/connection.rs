@@ -11,7 +11,7 @@ use crate::store::StoreError;
 /// Parses `postgres://` / `postgresql://` URLs (and libpq key=value strings).
 pub fn config(url: &str) -> Result<Config, StoreError> {
     let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
-        StoreError::Backend(format!("--database is not a usable PostgreSQL URL: {e}"))
+        StoreError::backend(format!("--database is not a usable PostgreSQL URL: {e}"))
     })?;
     if config.get_application_name().is_none() {
         config.application_name("messenger-server");
@@ -35,7 +35,7 @@ pub fn pool(config: &Config, size: usize) -> Result<Pool, StoreError> {
     Pool::builder(manager)
         .max_size(size)
         .build()
-        .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))
+        .map_err(|e| StoreError::backend(format!("cannot build the connection pool: {e}")))
 }
 
 /// One connection outside the pool, with its driver task spawned on the current runtime.

@@ -15,9 +15,14 @@ pub use crate::store::sqlite::convert::{
     opt_typed, timestamp, to_json,
 };
 
-/// A database error as the store reports it.
+/// A database error as the store reports it: [`StoreError::Retryable`] when running the
+/// transaction again may succeed.
 pub fn backend(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    if is_retryable(&e) {
+        StoreError::Retryable(Box::new(e))
+    } else {
+        StoreError::Backend(Box::new(e))
+    }
 }
 
 /// Whether re-running the whole transaction may succeed (SQLSTATE 40001 or 40P01, or the

@@ -65,7 +65,7 @@ impl<'c> Db<'c> {
 
     pub fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, StoreError> {
         self.query_opt(sql, params)?
-            .ok_or_else(|| StoreError::Backend(format!("no row came back from: {sql}")))
+            .ok_or_else(|| StoreError::backend(format!("no row came back from: {sql}")))
     }
 
     pub fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {

@@ -162,7 +162,7 @@ async fn read_after(pool: &Pool, since: Seq) -> Result<Vec<LogEvent>, StoreError
     let client = pool
         .get()
         .await
-        .map_err(|e| StoreError::Backend(format!("no database connection: {e}")))?;
+        .map_err(|e| StoreError::backend(format!("no database connection: {e}")))?;
     let stmt = client
         .prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"
@@ -232,7 +232,7 @@ async fn listen_once(
                 () = stop.cancelled() => return Ok(()),
                 note = notes.recv() => {
                     let Some(note) = note else {
-                        return Err(StoreError::Backend("the LISTEN connection closed".into()));
+                        return Err(StoreError::backend("the LISTEN connection closed"));
                     };
                     let what = if note.channel() == JOBS_CHANNEL {
                         Heard::Jobs

@@ -65,9 +65,7 @@ impl PostgresStore {
     /// follower on the current Tokio runtime.
     pub fn open(url: &str, key: &SecretKeySetting, data_dir: &Path) -> Result<Self, StoreError> {
         let rt = Handle::try_current().map_err(|_| {
-            StoreError::Backend(
-                "the PostgreSQL store must be opened inside the Tokio runtime".into(),
-            )
+            StoreError::backend("the PostgreSQL store must be opened inside the Tokio runtime")
         })?;
         let config = connection::config(url)?;
         let (cipher, head) = start_up(&config, key, data_dir)?;
@@ -117,7 +115,7 @@ fn start_up(
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|e| StoreError::Backend(format!("cannot start a runtime: {e}")))?;
+                    .map_err(|e| StoreError::backend(format!("cannot start a runtime: {e}")))?;
                 rt.block_on(async {
                     let (mut client, conn) = connection::connect(config).await?;
                     let driver = tokio::spawn(conn);
@@ -143,17 +141,17 @@ fn start_up(
                 })
             })
             .join()
-            .unwrap_or_else(|_| Err(StoreError::Backend("the start-up thread panicked".into())))
+            .unwrap_or_else(|_| Err(StoreError::backend("the start-up thread panicked")))
     })
 }
 
 impl Store for PostgresStore {
-    fn run_read(&self, job: ReadJob) -> BoxFuture<Result<BoxAny, AppError>> {
+    fn run_read(&self, mut job: ReadJob) -> BoxFuture<Result<BoxAny, AppError>> {
         let pool = self.reads.clone();
         let cipher = self.cipher.clone();
         Box::pin(async move {
             let client = pool.get().await.map_err(|e| {
-                AppError::from(StoreError::Backend(format!("no database connection: {e}")))
+                AppError::from(StoreError::backend(format!("no database connection: {e}")))
             })?;
             let rt = Handle::current();
             tokio::task::spawn_blocking(move || {
@@ -180,10 +178,7 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             writes
-                .send(WriteRequest {
-                    job: Some(job),
-                    reply,
-                })
+                .send(WriteRequest { job, reply })
                 .await
                 .map_err(|_| AppError::from(StoreError::Closed))?;
             answer

@@ -360,11 +360,11 @@ impl WriteTx for PostgresTx<'_, '_> {
         payload: &EventPayload,
         at: Timestamp,
         assignee: Option<&UserId>,
-    ) -> StoreResult<LogEvent> {
-        let pending = events::PendingEvent::new(payload, at, assignee)?;
-        self.appended.push(pending.clone());
-        // The seq is given at commit (events::write_pending); nobody reads it before.
-        Ok(pending.numbered(0))
+    ) -> StoreResult<()> {
+        // The seq is given at commit (events::write_pending).
+        self.appended
+            .push(PendingEvent::new(payload, at, assignee)?);
+        Ok(())
     }
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64> {
         events::prune(self.db, upto)

@@ -6,9 +6,9 @@
 //! through `log_head`, notifies, and commits: one commit for many requests. A caller hears
 //! back only after that commit and after its events were published.
 //!
-//! A batch that meets a serialization failure or a deadlock (SQLSTATE 40001 / 40P01), or
-//! loses its connection before the commit, is rolled back and run again as a whole, a few
-//! times with a growing pause.
+//! A batch that meets a serialization failure or a deadlock (SQLSTATE 40001 / 40P01), loses
+//! its connection before the commit, or has a job answering `StoreError::Retryable`, is rolled
+//! back and run again as a whole (jobs are `FnMut`), a few times with a growing pause.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -33,7 +33,7 @@ const MAX_BATCH: usize = 60;
 const MAX_ATTEMPTS: u32 = 5;
 
 pub struct WriteRequest {
-    pub job: Option<WriteJob>,
+    pub job: WriteJob,
     pub reply: Reply,
 }
 
@@ -53,7 +53,7 @@ pub fn spawn(writers: Arc<Writers>, count: usize) -> Result<(), StoreError> {
         std::thread::Builder::new()
             .name(format!("pg-writer-{n}"))
             .spawn(move || writers.run())
-            .map_err(|e| StoreError::Backend(format!("cannot start a writer thread: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("cannot start a writer thread: {e}")))?;
     }
     Ok(())
 }
@@ -151,6 +151,7 @@ impl Writers {
                         code: e.code,
                         message: e.message.clone(),
                         retry_after: e.retry_after,
+                        cause: None,
                     }));
                 }
             }
@@ -159,7 +160,7 @@ impl Writers {
 
     fn run_batch(&self, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
         let client = self.rt.block_on(self.pool.get()).map_err(|e| {
-            Failed::Retry(StoreError::Backend(format!("no database connection: {e}")))
+            Failed::Retry(StoreError::backend(format!("no database connection: {e}")))
         })?;
         let db = Db::new(&client, &self.rt);
         let result = self.run_in_transaction(&db, batch);
@@ -188,12 +189,12 @@ impl Writers {
             step(db.batch("SAVEPOINT job"))?;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
-                let result = run_job(&mut req.job, &mut tx);
+                let result = (req.job)(&mut tx);
                 (result, tx.appended, tx.jobs_enqueued)
             }));
             if db.retryable() {
-                return Err(Failed::Retry(StoreError::Backend(
-                    "a concurrent transaction conflicted with this one".into(),
+                return Err(Failed::Retry(StoreError::backend(
+                    "a concurrent transaction conflicted with this one",
                 )));
             }
             match outcome {
@@ -242,17 +243,6 @@ impl Writers {
             events,
             jobs_enqueued,
         })
-    }
-}
-
-/// Runs a job once. Jobs are `FnOnce` for now: a batch that must run again answers the jobs
-/// it already consumed with a retryable error instead of running them twice.
-fn run_job(job: &mut Option<WriteJob>, tx: &mut PostgresTx<'_, '_>) -> Result<BoxAny, AppError> {
-    match job.take() {
-        Some(job) => job(tx),
-        None => Err(AppError::from(StoreError::Backend(
-            "this write met a concurrent one and could not be run again; send it again".into(),
-        ))),
     }
 }
 
