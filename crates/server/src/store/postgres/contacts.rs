@@ -338,12 +338,30 @@ pub fn add_identity(
 ) -> Result<(), StoreError> {
     let contact = id_required(contact.as_str(), "Contact")?;
     let channel = id_required(channel.as_str(), "Channel")?;
-    db.execute(
+    let added = db.query_opt(
         "INSERT INTO contact_channels (channel_id, external_id, contact_id) VALUES ($1, $2, $3)
-         ON CONFLICT (channel_id, external_id) DO UPDATE SET contact_id = excluded.contact_id",
+         ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING contact_id",
         &[&channel, &external_id, &contact],
     )?;
-    Ok(())
+    if added.is_some() {
+        return Ok(());
+    }
+    let owner: Option<i64> = db
+        .query_opt(
+            "SELECT contact_id FROM contact_channels WHERE channel_id = $1 AND external_id = $2",
+            &[&channel, &external_id],
+        )?
+        .map(|r| r.col(0))
+        .transpose()?;
+    if owner == Some(contact) {
+        return Ok(());
+    }
+    // The identity is only added to a contact just created because nobody had it: another
+    // instance created its own contact for it meanwhile (this insert waited for that commit).
+    // Running the job again finds that contact instead of making a second one.
+    Err(StoreError::Retryable(
+        "a concurrent transaction created the contact of this identity first".into(),
+    ))
 }
 
 pub fn delete(db: &Db<'_>, id: &ContactId) -> Result<(), StoreError> {

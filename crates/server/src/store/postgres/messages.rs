@@ -147,9 +147,8 @@ pub fn of_contact(db: &Db<'_>, contact: &ContactId) -> Result<Vec<Message>, Stor
 
 pub fn insert(db: &Db<'_>, m: &NewMessage) -> Result<Message, StoreError> {
     let contact = id_required(m.contact_id.as_str(), "Contact")?;
-    // A repeated (channel, mId) or (user, client_id) — also one that another instance is
-    // inserting right now — waits for that transaction and then inserts nothing: the domain
-    // hears Conflict and answers with the stored message.
+    // A repeated (channel, mId) or (user, client_id) that another instance is inserting right
+    // now waits for that transaction and then inserts nothing (the transaction stays usable).
     let inserted = db.query_opt(
         "INSERT INTO messages (contact_id, conversation_id, channel_id, direction, sender,
              sender_user_id, client_id, external_id, text, attachments, delivery, activity, created_at)
@@ -172,8 +171,11 @@ pub fn insert(db: &Db<'_>, m: &NewMessage) -> Result<Message, StoreError> {
         ],
     )?;
     let Some(inserted) = inserted else {
-        return Err(StoreError::Conflict(
-            "This message was stored already.".into(),
+        // The domain looks for the message before inserting it, so the row it met was
+        // committed by a concurrent transaction meanwhile (this insert waited for it): run the
+        // job again, and its look-up finds the message and answers with it.
+        return Err(StoreError::Retryable(
+            "a concurrent transaction stored this message first".into(),
         ));
     };
     Ok(Message {

@@ -19,6 +19,9 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[(
 /// ("IS-Msgr" in ASCII, so that it does not meet another application's key by chance).
 pub const START_UP_LOCK: i64 = 0x0049_532d_4d73_6772;
 
+/// The advisory lock key that serializes automatic assignment (see `tx.rs`).
+pub const ASSIGNMENT_LOCK: i64 = 0x0049_532d_4173_6e67;
+
 /// The schema version this build writes.
 pub fn latest_version() -> i32 {
     MIGRATIONS.last().map(|m| m.0).unwrap_or(0)

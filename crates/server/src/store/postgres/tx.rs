@@ -36,6 +36,8 @@ pub struct PostgresTx<'d, 'c> {
     lock: Lock,
     pub(super) appended: Vec<PendingEvent>,
     pub(super) jobs_enqueued: bool,
+    /// Whether this job holds the assignment lock.
+    assigning: bool,
 }
 
 impl<'d, 'c> PostgresTx<'d, 'c> {
@@ -46,7 +48,24 @@ impl<'d, 'c> PostgresTx<'d, 'c> {
             lock,
             appended: Vec::new(),
             jobs_enqueued: false,
+            assigning: false,
         }
+    }
+
+    /// Serializes automatic assignment across transactions and instances: an assignment reads
+    /// where round robin stands or how many contacts each agent has open, then writes, and two
+    /// of them at once would both pick from the same state. In a write transaction the first
+    /// such read takes a transaction-level advisory lock; the reads after it (READ COMMITTED)
+    /// see what the previous holder committed.
+    fn lock_assignments(&mut self) -> StoreResult<()> {
+        if self.lock == Lock::ForUpdate && !self.assigning {
+            self.db.query_one(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[&super::migrations::ASSIGNMENT_LOCK],
+            )?;
+            self.assigning = true;
+        }
+        Ok(())
     }
 }
 
@@ -223,9 +242,11 @@ impl ReadTx for PostgresTx<'_, '_> {
         automation::workflows_for(self.db, trigger)
     }
     fn round_robin_last(&mut self, workflow: &WorkflowId) -> StoreResult<Option<UserId>> {
+        self.lock_assignments()?;
         automation::round_robin_last(self.db, workflow)
     }
     fn open_contact_counts(&mut self) -> StoreResult<std::collections::HashMap<UserId, u32>> {
+        self.lock_assignments()?;
         automation::open_contact_counts(self.db)
     }
     fn fact(&mut self, conversation: &ConversationId) -> StoreResult<Option<ConversationFact>> {

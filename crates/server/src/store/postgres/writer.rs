@@ -186,17 +186,32 @@ impl Writers {
         let mut pending: Vec<PendingEvent> = Vec::new();
         let mut jobs_enqueued = false;
         for req in batch.iter_mut() {
-            step(db.batch("SAVEPOINT job"))?;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
-                let result = (req.job)(&mut tx);
-                (result, tx.appended, tx.jobs_enqueued)
-            }));
-            if db.retryable() {
-                return Err(Failed::Retry(StoreError::backend(
-                    "a concurrent transaction conflicted with this one",
-                )));
-            }
+            let mut run = 1;
+            let outcome = loop {
+                step(db.batch("SAVEPOINT job"))?;
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
+                    let result = (req.job)(&mut tx);
+                    (result, tx.appended, tx.jobs_enqueued)
+                }));
+                // The database aborts the whole transaction on a deadlock or a serialization
+                // failure, whatever the job made of the error: the batch runs again.
+                if db.retryable() {
+                    return Err(Failed::Retry(StoreError::backend(
+                        "a concurrent transaction got in the way",
+                    )));
+                }
+                // A job that answered Retryable by itself runs again alone, in a fresh
+                // savepoint, as on SQLite.
+                match &outcome {
+                    Ok((Err(e), _, _)) if e.is_retryable() && run < MAX_ATTEMPTS => {
+                        step(db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"))?;
+                        std::thread::sleep(Duration::from_millis(2 << run));
+                        run += 1;
+                    }
+                    _ => break outcome,
+                }
+            };
             match outcome {
                 Ok((Ok(value), appended, enqueued)) => {
                     step(db.batch("RELEASE SAVEPOINT job"))?;
