@@ -22,6 +22,25 @@ pub fn config(url: &str) -> Result<Config, StoreError> {
     Ok(config)
 }
 
+/// Where a configuration connects, for messages (never its password).
+pub fn describe(config: &Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            tokio_postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(path) => format!("{}:{port}", path.display()),
+        })
+        .collect();
+    format!(
+        "{} (database {})",
+        hosts.join(","),
+        config.get_dbname().unwrap_or("of the user's name")
+    )
+}
+
 /// A pool of `size` connections, opened on first use and replaced when one breaks.
 pub fn pool(config: &Config, size: usize) -> Result<Pool, StoreError> {
     let manager = Manager::from_config(

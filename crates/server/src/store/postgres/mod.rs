@@ -117,7 +117,12 @@ fn start_up(
                     .build()
                     .map_err(|e| StoreError::backend(format!("cannot start a runtime: {e}")))?;
                 rt.block_on(async {
-                    let (mut client, conn) = connection::connect(config).await?;
+                    let (mut client, conn) = connection::connect(config).await.map_err(|e| {
+                        StoreError::backend(format!(
+                            "cannot reach PostgreSQL at {}: {e}",
+                            connection::describe(config)
+                        ))
+                    })?;
                     let driver = tokio::spawn(conn);
                     let result = async {
                         client
