@@ -4,7 +4,7 @@ mod automation;
 mod connection;
 mod contacts;
 mod conversations;
-mod convert;
+pub(in crate::store) mod convert;
 mod events;
 mod jobs;
 mod messages;
