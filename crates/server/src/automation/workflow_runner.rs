@@ -58,7 +58,7 @@ pub async fn run_steps(state: &AppState, job: &JobRecord, max_steps: usize) -> O
             }
         }
     }
-    Outcome::Done
+    Outcome::Paused
 }
 
 /// One step in one transaction, with the run's progress; `skip` only records the progress.
