@@ -1,4 +1,4 @@
-//! The event log and the job queue in PostgreSQL.
+//! The event log in PostgreSQL.
 //!
 //! Appending does not write: a transaction buffers its events ([`PendingEvent`]) and the writer
 //! numbers and inserts them all just before it commits ([`write_pending`]), through the one
@@ -11,7 +11,7 @@ use tokio_postgres::Row;
 
 use super::convert::{Col, millis, opt_id, opt_typed, timestamp};
 use super::db::Db;
-use crate::store::{JobRecord, LogEvent, StoreError};
+use crate::store::{LogEvent, StoreError};
 
 const FLOOR_KEY: &str = "event_log_floor";
 pub const EVENT_COLUMNS: &str = "seq, type, at, contact_id, assignee_id, data";
@@ -153,75 +153,4 @@ pub fn prune(db: &Db<'_>, upto: Seq) -> Result<u64, StoreError> {
         super::workspace::put_meta(db, FLOOR_KEY, &upto.to_string())?;
     }
     Ok(n)
-}
-
-const JOB_COLUMNS: &str = "id, kind, payload, run_at, attempts, last_error";
-
-fn job_row(r: &Row) -> Result<JobRecord, StoreError> {
-    Ok(JobRecord {
-        id: r.col(0)?,
-        kind: r.col(1)?,
-        payload: r.col(2)?,
-        run_at: timestamp(r.col(3)?),
-        attempts: u32::try_from(r.col::<i32>(4)?).unwrap_or(u32::MAX),
-        last_error: r.col(5)?,
-    })
-}
-
-pub fn due_jobs(db: &Db<'_>, now: Timestamp, limit: usize) -> Result<Vec<JobRecord>, StoreError> {
-    db.query(
-        &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE run_at <= $1 ORDER BY run_at, id LIMIT $2"),
-        &[&millis(now), &i64::try_from(limit).unwrap_or(100)],
-    )?
-    .iter()
-    .map(job_row)
-    .collect()
-}
-
-pub fn next_job_time(db: &Db<'_>) -> Result<Option<Timestamp>, StoreError> {
-    let at: Option<i64> = db.query_one("SELECT MIN(run_at) FROM jobs", &[])?.col(0)?;
-    Ok(at.map(timestamp))
-}
-
-pub fn enqueue(
-    db: &Db<'_>,
-    kind: &str,
-    payload: &str,
-    run_at: Timestamp,
-) -> Result<i64, StoreError> {
-    db.query_one(
-        "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $3) RETURNING id",
-        &[&kind, &payload, &millis(run_at)],
-    )?
-    .col(0)
-}
-
-pub fn finish(db: &Db<'_>, id: i64) -> Result<(), StoreError> {
-    db.execute("DELETE FROM jobs WHERE id = $1", &[&id])?;
-    Ok(())
-}
-
-pub fn retry(
-    db: &Db<'_>,
-    id: i64,
-    run_at: Timestamp,
-    error: &str,
-    payload: Option<&str>,
-) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE jobs SET run_at = $2, attempts = attempts + 1, last_error = $3,
-             payload = COALESCE($4, payload), locked_by = NULL, locked_until = NULL
-         WHERE id = $1",
-        &[&id, &millis(run_at), &error, &payload],
-    )?;
-    Ok(())
-}
-
-pub fn advance(db: &Db<'_>, id: i64, run_at: Timestamp, payload: &str) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE jobs SET run_at = $2, payload = $3, locked_by = NULL, locked_until = NULL
-         WHERE id = $1",
-        &[&id, &millis(run_at), &payload],
-    )?;
-    Ok(())
 }

@@ -4,7 +4,9 @@ use messenger_protocol::*;
 
 use super::db::Db;
 use super::events::PendingEvent;
-use super::{automation, contacts, conversations, events, messages, users, workspace};
+use super::{
+    automation, contacts, conversations, events, jobs, messages, presence, users, workspace,
+};
 use crate::secrets::SecretCipher;
 use crate::store::*;
 
@@ -54,9 +56,8 @@ impl<'d, 'c> PostgresTx<'d, 'c> {
 
     /// Serializes automatic assignment across transactions and instances: an assignment reads
     /// where round robin stands or how many contacts each agent has open, then writes, and two
-    /// of them at once would both pick from the same state. In a write transaction the first
-    /// such read takes a transaction-level advisory lock; the reads after it (READ COMMITTED)
-    /// see what the previous holder committed.
+    /// of them at once would both pick from the same state. A transaction-level advisory lock;
+    /// the reads after it (READ COMMITTED) see what the previous holder committed.
     fn lock_assignments(&mut self) -> StoreResult<()> {
         if self.lock == Lock::ForUpdate && !self.assigning {
             self.db.query_one(
@@ -242,11 +243,9 @@ impl ReadTx for PostgresTx<'_, '_> {
         automation::workflows_for(self.db, trigger)
     }
     fn round_robin_last(&mut self, workflow: &WorkflowId) -> StoreResult<Option<UserId>> {
-        self.lock_assignments()?;
         automation::round_robin_last(self.db, workflow)
     }
     fn open_contact_counts(&mut self) -> StoreResult<std::collections::HashMap<UserId, u32>> {
-        self.lock_assignments()?;
         automation::open_contact_counts(self.db)
     }
     fn fact(&mut self, conversation: &ConversationId) -> StoreResult<Option<ConversationFact>> {
@@ -266,10 +265,14 @@ impl ReadTx for PostgresTx<'_, '_> {
     }
 
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
-        events::due_jobs(self.db, now, limit)
+        jobs::due(self.db, now, limit)
     }
     fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>> {
-        events::next_job_time(self.db)
+        jobs::next_time(self.db)
+    }
+
+    fn stream_presence(&mut self) -> StoreResult<Vec<StreamPresenceRecord>> {
+        presence::all(self.db)
     }
 }
 
@@ -400,6 +403,9 @@ impl WriteTx for PostgresTx<'_, '_> {
     fn delete_workflow(&mut self, id: &WorkflowId) -> StoreResult<bool> {
         automation::delete_workflow(self.db, id)
     }
+    fn lock_assignment(&mut self) -> StoreResult<()> {
+        self.lock_assignments()
+    }
     fn set_round_robin_last(&mut self, workflow: &WorkflowId, user: &UserId) -> StoreResult<()> {
         automation::set_round_robin_last(self.db, workflow, user)
     }
@@ -418,13 +424,36 @@ impl WriteTx for PostgresTx<'_, '_> {
 
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64> {
         self.jobs_enqueued = true;
-        events::enqueue(self.db, kind, payload, run_at)
+        jobs::enqueue(self.db, kind, payload, run_at)
     }
     fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()> {
-        events::advance(self.db, id, run_at, payload)
+        jobs::advance(self.db, id, run_at, payload)
+    }
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<JobRecord>> {
+        jobs::claim(self.db, owner, now, lease_until, limit)
+    }
+    fn renew_job_leases(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until: Timestamp,
+    ) -> StoreResult<u64> {
+        jobs::renew(self.db, owner, ids, lease_until)
+    }
+    fn put_stream_presence(&mut self, p: &StreamPresenceRecord) -> StoreResult<()> {
+        presence::put(self.db, p)
+    }
+    fn heartbeat_instance(&mut self, instance: &str, at: Timestamp) -> StoreResult<()> {
+        presence::heartbeat(self.db, instance, at)
     }
     fn finish_job(&mut self, id: i64) -> StoreResult<()> {
-        events::finish(self.db, id)
+        jobs::finish(self.db, id)
     }
     fn retry_job(
         &mut self,
@@ -433,6 +462,6 @@ impl WriteTx for PostgresTx<'_, '_> {
         error: &str,
         payload: Option<&str>,
     ) -> StoreResult<()> {
-        events::retry(self.db, id, run_at, error, payload)
+        jobs::retry(self.db, id, run_at, error, payload)
     }
 }
