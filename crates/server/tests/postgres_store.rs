@@ -414,3 +414,126 @@ async fn a_repeated_mid_on_two_instances_at_once_is_stored_once() {
         .unwrap();
     assert_eq!(messages.len(), 20);
 }
+
+/// Durable inbound webhooks per second through one server on PostgreSQL and, in the same run,
+/// on SQLite: 64 concurrent senders, 1,000 contacts, one message per request, for 5 s. A
+/// figure, not a check (`cargo test --release --test postgres_store -- --ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement; run by hand"]
+async fn webhook_rate() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pg = rate_on(Some(url)).await;
+    let sqlite = rate_on(None).await;
+    println!("webhook rate: PostgreSQL {pg:.0}/s, SQLite {sqlite:.0}/s");
+    assert!(pg > 0.0 && sqlite > 0.0);
+}
+
+async fn rate_on(database_url: Option<String>) -> f64 {
+    use messenger_server::clock::{Clock, SystemClock};
+    use serde_json::{Value, json};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const SENDERS: u64 = 64;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = messenger_server::ServerConfig::new(dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.database_url = database_url;
+    config.secret_key = key();
+    let store = messenger_server::app::open_store(&config).unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    messenger_server::operator::add_user(
+        store.as_ref(),
+        clock.as_ref(),
+        "Bench",
+        "bench@example.com",
+        "bench-password",
+        Role::Owner,
+    )
+    .await
+    .unwrap();
+    let server = messenger_server::start_with(config, store, clock)
+        .await
+        .unwrap();
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "bench@example.com", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let ch: Value = http
+        .post(format!("{base}/api/v1/channels"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Bench", "kind": "custom"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let channel = ch["id"].as_str().unwrap().to_owned();
+    let api_token = ch["credentials"]["api_token"].as_str().unwrap().to_owned();
+    let hook = format!("{base}/api/v1/custom-channel/webhook");
+    // The contacts first, so that the run measures steady-state messages.
+    for c in 0..1000 {
+        let r = http
+            .post(&hook)
+            .bearer_auth(&api_token)
+            .json(&webhook_body(&channel, c, &format!("warm-{c}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let started = std::time::Instant::now();
+    let deadline = started + Duration::from_secs(5);
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|s| {
+            let (http, hook, api_token) = (http.clone(), hook.clone(), api_token.clone());
+            let (done, failed, channel) = (done.clone(), failed.clone(), channel.clone());
+            tokio::spawn(async move {
+                let mut i = 0u64;
+                while std::time::Instant::now() < deadline {
+                    i += 1;
+                    let b = webhook_body(&channel, (i * SENDERS + s) % 1000, &format!("b{s}-{i}"));
+                    match http
+                        .post(&hook)
+                        .bearer_auth(&api_token)
+                        .json(&b)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => done.fetch_add(1, Ordering::Relaxed),
+                        _ => failed.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+        })
+        .collect();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = done.load(Ordering::Relaxed);
+    println!(
+        "{n} webhooks in {secs:.1} s, {} failed",
+        failed.load(Ordering::Relaxed)
+    );
+    server.shutdown().await;
+    n as f64 / secs
+}
+
+fn webhook_body(channel: &str, contact: u64, mid: &str) -> serde_json::Value {
+    serde_json::json!({"channelId": channel, "contactId": format!("c{contact}"), "events": [
+        {"type": "message", "mId": mid, "timestamp": 1,
+         "message": {"type": "text", "text": "hello there, a message of typical length"}}]})
+}

@@ -9,11 +9,18 @@ use super::convert::backend;
 use crate::store::StoreError;
 
 /// (version, name, SQL). Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "workspace",
-    include_str!("migrations/0001_workspace.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "workspace",
+        include_str!("migrations/0001_workspace.sql"),
+    ),
+    (
+        2,
+        "shared_presence",
+        include_str!("migrations/0002_shared_presence.sql"),
+    ),
+];
 
 /// The advisory lock key start-up holds while it migrates and checks the secret key
 /// ("IS-Msgr" in ASCII, so that it does not meet another application's key by chance).
