@@ -124,10 +124,13 @@ pub fn assignees_of(
     Ok(found)
 }
 
+/// By channel identity; locked like [`by_id`] in a write transaction (inbound messages find
+/// their contact this way and then change it).
 pub fn by_identity(
     db: &Db<'_>,
     channel: &ChannelId,
     external_id: &str,
+    lock: Lock,
 ) -> Result<Option<Contact>, StoreError> {
     let Some(channel) = id_param(channel.as_str()) else {
         return Ok(None);
@@ -135,7 +138,8 @@ pub fn by_identity(
     let found = db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM contacts WHERE id =
-                 (SELECT contact_id FROM contact_channels WHERE channel_id = $1 AND external_id = $2)"
+                 (SELECT contact_id FROM contact_channels WHERE channel_id = $1 AND external_id = $2){}",
+            lock.sql()
         ),
         &[&channel, &external_id],
     )?;

@@ -67,11 +67,14 @@ pub fn by_client_id(
     .transpose()
 }
 
+/// By the provider's mId; locked like [`by_id`] in a write transaction (receipts find their
+/// message this way and then change it).
 pub fn by_external_id(
     db: &Db<'_>,
     channel: &ChannelId,
     direction: Direction,
     external_id: &str,
+    lock: Lock,
 ) -> Result<Option<Message>, StoreError> {
     let Some(channel) = id_param(channel.as_str()) else {
         return Ok(None);
@@ -81,7 +84,8 @@ pub fn by_external_id(
     db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM messages WHERE channel_id = $1 AND direction = $2
-             AND external_id = $3 ORDER BY id LIMIT 1"
+             AND external_id = $3 ORDER BY id LIMIT 1{}",
+            lock.sql()
         ),
         &[&channel, &direction.as_str(), &external_id],
     )?

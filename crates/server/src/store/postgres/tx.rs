@@ -126,7 +126,7 @@ impl ReadTx for PostgresTx<'_, '_> {
         channel: &ChannelId,
         external_id: &str,
     ) -> StoreResult<Option<Contact>> {
-        contacts::by_identity(self.db, channel, external_id)
+        contacts::by_identity(self.db, channel, external_id, self.lock)
     }
     fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>> {
         contacts::query(self.db, query)
@@ -174,7 +174,7 @@ impl ReadTx for PostgresTx<'_, '_> {
         direction: Direction,
         external_id: &str,
     ) -> StoreResult<Option<Message>> {
-        messages::by_external_id(self.db, channel, direction, external_id)
+        messages::by_external_id(self.db, channel, direction, external_id, self.lock)
     }
     fn message_exists_by_external_id(
         &mut self,
