@@ -1,14 +1,18 @@
 //! The event log: seqs are given in commit order with no gaps, under concurrent writers on
-//! every handle, so a reader that applied everything up to `S` and asks for `since=S` never
-//! misses an event that commits later; and every commit is published in seq order.
+//! every handle (some of whose transactions roll back after appending), so a reader that
+//! applied everything up to `S` and asks for `since=S` never misses an event that commits
+//! later; and every commit is published in seq order.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use messenger_protocol::custom_channel::ChannelMessage;
 use messenger_protocol::{MessageId, Seq};
-use messenger_server::store::{Committed, Store};
+use messenger_server::domain::inbound;
+use messenger_server::error::AppError;
+use messenger_server::store::{ChannelRecord, Committed, Store};
 
 use super::bed::Bed;
 use super::workspace::{self, at_once};
@@ -22,7 +26,8 @@ async fn last_seq(store: &Arc<dyn Store>) -> Seq {
 }
 
 /// `WRITERS` writers, spread over the handles, each storing `MESSAGES_EACH` inbound messages
-/// for a few shared contacts (so they contend for the same rows); the ids stored.
+/// for a few shared contacts (so they contend for the same rows), and every few messages a
+/// transaction that writes one and then fails (its seqs must not leave a hole); the ids stored.
 async fn burst(bed: &Bed) -> Vec<MessageId> {
     let store = bed.handle(0);
     let channel = workspace::channel(&store).await;
@@ -41,12 +46,29 @@ async fn burst(bed: &Bed) -> Vec<MessageId> {
                         .unwrap_or_else(|e| panic!("writer {w}, message {j}: {e}"))
                         .expect("a new mId is stored");
                 ids.push(message.id);
+                if j % 4 == 3 {
+                    rolled_back(&store, &channel, &contact, &format!("w{w}-{j}-undone")).await;
+                }
             }
             ids
         }
     })
     .await;
     stored.into_iter().flatten().collect()
+}
+
+/// A transaction that stores a message, then fails: nothing of it may stay.
+async fn rolled_back(store: &Arc<dyn Store>, channel: &ChannelRecord, contact: &str, m_id: &str) {
+    let (channel, contact, m_id) = (channel.clone(), contact.to_owned(), m_id.to_owned());
+    let err = store
+        .write(move |tx| {
+            let text = ChannelMessage::Text { text: m_id.clone() };
+            inbound::receive_message(tx, &channel, &contact, None, &m_id, &text, workspace::now())?;
+            Err::<(), _>(AppError::invalid("the writer changed its mind"))
+        })
+        .await
+        .expect_err("the write fails");
+    assert_eq!(err.message, "the writer changed its mind");
 }
 
 pub async fn seqs_commit_in_order_without_gaps_under_concurrent_writers(bed: Bed) {
@@ -120,6 +142,18 @@ pub async fn seqs_commit_in_order_without_gaps_under_concurrent_writers(bed: Bed
         missing.is_empty(),
         "{}: stored messages without a message.upserted event: {missing:?}",
         bed.store
+    );
+    let undone: Vec<&str> = all
+        .iter()
+        .filter(|e| e.data.contains("-undone"))
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(
+        undone.is_empty(),
+        "{}: {} events of rolled-back transactions are in the log: {:?}",
+        bed.store,
+        undone.len(),
+        &undone[..undone.len().min(10)]
     );
 }
 
