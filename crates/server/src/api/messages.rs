@@ -84,7 +84,7 @@ pub async fn send_message(
             )));
         }
     }
-    let sent = write_as(&state, me, move |tx, ctx| outgoing::send(tx, ctx, &id, req)).await?;
+    let sent = write_as(&state, me, move |tx, ctx| outgoing::send(tx, ctx, &id, req.clone())).await?;
     let status = if sent.created {
         StatusCode::CREATED
     } else {
@@ -119,7 +119,7 @@ pub async fn add_comment(
     ApiJson(req): ApiJson<NewComment>,
 ) -> AppResult<(StatusCode, ApiJson<Comment>)> {
     let (comment, created) =
-        write_as(&state, me, move |tx, ctx| comments::add(tx, ctx, &id, req)).await?;
+        write_as(&state, me, move |tx, ctx| comments::add(tx, ctx, &id, req.clone())).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

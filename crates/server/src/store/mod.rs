@@ -35,9 +35,16 @@ pub enum StoreError {
     /// A row that must exist does not.
     #[error("{0}")]
     NotFound(String),
-    /// The database answered with an error.
+    /// The database answered with an error; the cause is kept for the log.
     #[error("database error: {0}")]
-    Backend(String),
+    Backend(#[source] BoxError),
+    /// A concurrent transaction got in the way (a serialization failure, a deadlock, a busy
+    /// database): the store runs the same transaction again, a few times, before giving up.
+    #[error("a concurrent transaction got in the way: {0}")]
+    Retryable(#[source] BoxError),
+    /// Stored JSON that this version cannot read.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
     /// The store is shutting down or its writer died.
     #[error("the store is closed")]
     Closed,
@@ -52,15 +59,31 @@ pub enum StoreError {
     Secret(#[from] crate::secrets::SecretError),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(err: rusqlite::Error) -> Self {
-        StoreError::Backend(err.to_string())
+/// Any error a backend reports, kept whole as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// A backend failure described in words (no underlying error value).
+    pub fn backend(what: impl Into<String>) -> Self {
+        StoreError::Backend(what.into().into())
+    }
+
+    /// Whether running the transaction again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Retryable(_))
     }
 }
 
-impl From<serde_json::Error> for StoreError {
-    fn from(err: serde_json::Error) -> Self {
-        StoreError::Backend(format!("stored JSON: {err}"))
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        // Another connection holding the database (a second store handle on one file) is the
+        // SQLite form of a concurrent transaction getting in the way.
+        match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Retryable(Box::new(err))
+            }
+            _ => StoreError::Backend(Box::new(err)),
+        }
     }
 }
 
@@ -262,7 +285,7 @@ pub trait WriteTx: ReadTx {
         payload: &EventPayload,
         at: Timestamp,
         assignee: Option<&UserId>,
-    ) -> StoreResult<LogEvent>;
+    ) -> StoreResult<()>;
     /// Removes events with `seq <= upto` and raises the log floor.
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64>;
 
@@ -299,8 +322,10 @@ pub trait WriteTx: ReadTx {
 }
 
 pub type BoxAny = Box<dyn Any + Send>;
-pub type ReadJob = Box<dyn FnOnce(&mut dyn ReadTx) -> Result<BoxAny, AppError> + Send>;
-pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> Result<BoxAny, AppError> + Send>;
+/// Jobs may run more than once: a store runs a transaction again after a serialization
+/// failure, so a job must have no effect outside the transaction it is given.
+pub type ReadJob = Box<dyn FnMut(&mut dyn ReadTx) -> Result<BoxAny, AppError> + Send>;
+pub type WriteJob = Box<dyn FnMut(&mut dyn WriteTx) -> Result<BoxAny, AppError> + Send>;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What a store tells the rest of the server after each commit.
@@ -326,8 +351,9 @@ impl dyn Store {
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn ReadTx) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&mut dyn ReadTx) -> Result<T, AppError> + Send + 'static,
     {
+        let mut f = f;
         let boxed = self
             .run_read(Box::new(move |tx| f(tx).map(|v| Box::new(v) as BoxAny)))
             .await?;
@@ -335,11 +361,13 @@ impl dyn Store {
     }
 
     /// Runs `f` in a write transaction; its changes commit (durably) before this returns `Ok`.
+    /// `f` may run more than once (see [`WriteJob`]); only its last run's changes commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn WriteTx) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&mut dyn WriteTx) -> Result<T, AppError> + Send + 'static,
     {
+        let mut f = f;
         let boxed = self
             .run_write(Box::new(move |tx| f(tx).map(|v| Box::new(v) as BoxAny)))
             .await?;

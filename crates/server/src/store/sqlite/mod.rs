@@ -45,7 +45,7 @@ impl SqliteStore {
     pub fn open(path: &Path, key: &SecretKeySetting, data_dir: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+                StoreError::backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
         let mut conn = connection::open_writer(path)?;
@@ -110,7 +110,7 @@ struct ReadPool {
 }
 
 impl ReadPool {
-    fn run(&self, job: ReadJob) -> Result<BoxAny, AppError> {
+    fn run(&self, mut job: ReadJob) -> Result<BoxAny, AppError> {
         let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,

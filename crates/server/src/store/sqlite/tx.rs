@@ -338,10 +338,10 @@ impl WriteTx for SqliteTx<'_> {
         payload: &EventPayload,
         at: Timestamp,
         assignee: Option<&UserId>,
-    ) -> StoreResult<LogEvent> {
+    ) -> StoreResult<()> {
         let event = events::append(self.conn, payload, at, assignee)?;
-        self.appended.push(event.clone());
-        Ok(event)
+        self.appended.push(event);
+        Ok(())
     }
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64> {
         events::prune(self.conn, upto)

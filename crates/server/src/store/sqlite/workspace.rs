@@ -147,7 +147,7 @@ pub fn insert_channel(
     ])?;
     let id = ChannelId(id_text(conn.last_insert_rowid()));
     channel(conn, cipher, &id)?
-        .ok_or_else(|| StoreError::Backend("inserted channel vanished".into()))
+        .ok_or_else(|| StoreError::backend("inserted channel vanished"))
 }
 
 pub fn update_channel(conn: &Connection, c: &ChannelRecord) -> Result<(), StoreError> {
