@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod idempotence;
 pub mod jobs;
 pub mod log;
+pub mod retry;
 pub mod visibility;
 pub mod workspace;
 
@@ -28,6 +29,8 @@ macro_rules! store_conformance_tests {
                 jobs::a_job_is_due_until_finished_and_never_after,
                 assignment::round_robin_splits_concurrent_assignments_evenly,
                 assignment::least_open_keeps_the_cap_under_concurrent_assignments,
+                retry::a_transaction_that_met_a_concurrent_one_runs_again_and_commits_once,
+                retry::a_transaction_that_never_gets_through_gives_up_leaving_nothing,
             );
         }
     };
