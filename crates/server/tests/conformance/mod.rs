@@ -8,6 +8,7 @@ pub mod idempotence;
 pub mod jobs;
 pub mod log;
 pub mod retry;
+pub mod text;
 pub mod visibility;
 pub mod workspace;
 
@@ -31,6 +32,7 @@ macro_rules! store_conformance_tests {
                 assignment::least_open_keeps_the_cap_under_concurrent_assignments,
                 retry::a_transaction_that_met_a_concurrent_one_runs_again_and_commits_once,
                 retry::a_transaction_that_never_gets_through_gives_up_leaving_nothing,
+                text::texts_are_kept_as_written_or_refused_as_invalid,
             );
         }
     };
