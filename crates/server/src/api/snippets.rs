@@ -31,7 +31,10 @@ pub async fn create_snippet(
     me: CurrentUser,
     ApiJson(input): ApiJson<SnippetInput>,
 ) -> AppResult<(StatusCode, ApiJson<Snippet>)> {
-    let s = write_as(&state, me, move |tx, ctx| snippets::create(tx, ctx, input.clone())).await?;
+    let s = write_as(&state, me, move |tx, ctx| {
+        snippets::create(tx, ctx, input.clone())
+    })
+    .await?;
     Ok((StatusCode::CREATED, ApiJson(s)))
 }
 

@@ -58,16 +58,11 @@ pub async fn run_steps(state: &AppState, job: &JobRecord, max_steps: usize) -> O
             }
         }
     }
-    Outcome::Done
+    Outcome::Paused
 }
 
 /// One step in one transaction, with the run's progress; `skip` only records the progress.
-async fn step(
-    state: &AppState,
-    job_id: i64,
-    run: Run,
-    skip: bool,
-) -> Result<Progress, AppError> {
+async fn step(state: &AppState, job_id: i64, run: Run, skip: bool) -> Result<Progress, AppError> {
     let now = state.clock.now();
     state
         .store

@@ -221,8 +221,14 @@ pub trait ReadTx {
     fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>>;
 
     // jobs
+    /// Jobs due at `now` whose lease is free or expired, oldest first.
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>>;
+    /// When the next job becomes runnable: its run time, or the end of its lease when later.
     fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>>;
+
+    // presence
+    /// Every instance's live streams per user.
+    fn stream_presence(&mut self) -> StoreResult<Vec<StreamPresenceRecord>>;
 }
 
 /// Writes, inside one transaction that commits only when the whole closure succeeds.
@@ -295,6 +301,9 @@ pub trait WriteTx: ReadTx {
     ) -> StoreResult<messenger_protocol::Workflow>;
     fn update_workflow(&mut self, workflow: &messenger_protocol::Workflow) -> StoreResult<()>;
     fn delete_workflow(&mut self, id: &messenger_protocol::WorkflowId) -> StoreResult<bool>;
+    /// Serializes automatic assignment (round robin, least open) across concurrent writers
+    /// until the transaction ends: each decision reads the counts the previous one left.
+    fn lock_assignment(&mut self) -> StoreResult<()>;
     fn set_round_robin_last(
         &mut self,
         workflow: &messenger_protocol::WorkflowId,
@@ -308,10 +317,33 @@ pub trait WriteTx: ReadTx {
     fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool>;
 
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64>;
+    /// Leases up to `limit` due jobs (see [`ReadTx::due_jobs`]) to `owner` until `lease_until`:
+    /// no other claimer gets them before then. Concurrent claimers get disjoint sets.
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<JobRecord>>;
+    /// Extends the leases `owner` still holds on these jobs; returns how many it held.
+    fn renew_job_leases(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until: Timestamp,
+    ) -> StoreResult<u64>;
     fn finish_job(&mut self, id: i64) -> StoreResult<()>;
-    /// Records a job's progress and when to continue, without counting a failed attempt.
+
+    /// Records how many live streams `user` has on `instance` (0: when the last one ended).
+    fn put_stream_presence(&mut self, presence: &StreamPresenceRecord) -> StoreResult<()>;
+    /// Marks every row of `instance` alive at `at`.
+    fn heartbeat_instance(&mut self, instance: &str, at: Timestamp) -> StoreResult<()>;
+    /// Records a job's progress and when to continue, without counting a failed attempt; frees
+    /// its lease.
     fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()>;
-    /// Reschedules a job; `payload` replaces its payload when given (progress of the job).
+    /// Reschedules a job and frees its lease; `payload` replaces its payload when given
+    /// (progress of the job).
     fn retry_job(
         &mut self,
         id: i64,

@@ -71,10 +71,9 @@ fn commit_batch(
         Err(e) => {
             tracing::error!(error = %e, "cannot start a write transaction");
             for req in batch.drain(..) {
-                let _ = req.reply.send(Err(AppError::internal(
-                    "starting a write transaction",
-                    &e,
-                )));
+                let _ = req
+                    .reply
+                    .send(Err(AppError::internal("starting a write transaction", &e)));
             }
             return;
         }
