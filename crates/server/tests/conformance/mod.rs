@@ -6,7 +6,9 @@ pub mod bed;
 pub mod conversations;
 pub mod idempotence;
 pub mod jobs;
+pub mod leases;
 pub mod log;
+pub mod presence;
 pub mod retry;
 pub mod text;
 pub mod visibility;
@@ -28,6 +30,10 @@ macro_rules! store_conformance_tests {
                 visibility::scopes_choose_contacts_by_their_assignee,
                 visibility::the_log_reads_with_the_assignees_of_now,
                 jobs::a_job_is_due_until_finished_and_never_after,
+                leases::concurrent_claimers_never_get_the_same_job,
+                leases::an_expired_lease_is_taken_over_and_a_renewed_one_is_not,
+                leases::a_finished_job_is_never_claimed_again_and_a_retried_one_is_free,
+                presence::presence_recorded_on_one_handle_is_read_on_every_handle,
                 assignment::round_robin_splits_concurrent_assignments_evenly,
                 assignment::least_open_keeps_the_cap_under_concurrent_assignments,
                 retry::a_transaction_that_met_a_concurrent_one_runs_again_and_commits_once,
