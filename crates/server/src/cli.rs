@@ -91,6 +91,16 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     #[command(flatten)]
     pub sign_in: SignInArgs,
+    /// How long a claimed job stays this instance's, in milliseconds (renewed while it runs;
+    /// a dead instance's jobs are taken over after it). Hidden: tests of several instances
+    /// shorten it to see a takeover quickly.
+    #[arg(
+        long,
+        env = "MESSENGER_JOB_LEASE_MS",
+        default_value_t = 60_000,
+        hide = true
+    )]
+    pub job_lease_ms: u64,
 }
 
 /// Limits on sign-in that depend on where the server runs.

@@ -64,6 +64,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.listen = args.listen;
     config.public_url = args.public_url;
     apply_sign_in(&mut config, args.sign_in);
+    // A lease shorter than a few renewals' worth would be lost by a live instance.
+    config.job_lease = Duration::from_millis(args.job_lease_ms.max(300));
     let server = app::start(config).await.map_err(|e| e.to_string())?;
     // One line on stdout for scripts and tests that started us with port 0.
     announce(&format!(
