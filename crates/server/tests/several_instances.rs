@@ -123,6 +123,13 @@ impl Deployment {
         }
     }
 
+    /// One more instance on the same database and data directory.
+    fn add_instance(&mut self, lease_ms: u64) {
+        let (child, base) = serve(self._dir.path(), lease_ms);
+        self.children.push(Some(child));
+        self.bases.push(base);
+    }
+
     fn webhook_body(&self, contact: &str, m_id: &str) -> Value {
         json!({"channelId": self.channel, "contactId": contact, "events": [
             {"type": "message", "mId": m_id, "timestamp": 1, "message": {"type": "text", "text": m_id}}]})
@@ -442,10 +449,11 @@ async fn a_killed_instance_loses_nothing_acknowledged_and_its_work_finishes_else
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
     let (provider, provider_base) = CountingProvider::start().await;
-    let d = Arc::new(Deployment::start(2, 1_000, Some(&provider_base)).await);
-    // Outbound messages sent through the instance that will die, held by the provider, so
-    // their jobs are claimed (by either instance) and in flight at the kill.
-    let sends = 20;
+    let mut d = Deployment::start(1, 1_000, Some(&provider_base)).await;
+    // Outbound messages sent while the instance that will die is alone, held by the provider:
+    // their jobs are that instance's, in flight at the kill.
+    // Fewer than an instance runs at once (16), so all are in flight together.
+    let sends = 12;
     let mut contacts = Vec::new();
     for k in 0..sends {
         assert_eq!(
@@ -468,6 +476,8 @@ async fn a_killed_instance_loses_nothing_acknowledged_and_its_work_finishes_else
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    d.add_instance(1_000);
+    let d = Arc::new(d);
 
     let start = d
         .sync(1, 0)
@@ -578,8 +588,16 @@ async fn a_killed_instance_loses_nothing_acknowledged_and_its_work_finishes_else
     );
     assert!(doubled.is_empty(), "duplicated: {doubled:?}");
     let acked_set: std::collections::HashSet<&String> = acked.iter().collect();
-    let unacked: Vec<_> = count.keys().filter(|m| !acked_set.contains(m)).take(5).collect();
-    assert_eq!(count.len(), acked.len(), "messages nobody acknowledged, e.g. {unacked:?}");
+    let unacked: Vec<_> = count
+        .keys()
+        .filter(|m| !acked_set.contains(m))
+        .take(5)
+        .collect();
+    assert_eq!(
+        count.len(),
+        acked.len(),
+        "messages nobody acknowledged, e.g. {unacked:?}"
+    );
 
     // The stream clients missed nothing, the killed instance's one included.
     let all = d.sync(1, start).await;
