@@ -292,7 +292,7 @@ async fn every_instance_gives_every_event_of_every_instance_once_in_order() {
     }
     // Writers on every instance at once: webhooks and agent sends.
     let mut writers = Vec::new();
-    for i in 0..3 {
+    for (i, contact) in contacts.iter().enumerate() {
         for w in 0..4 {
             let d = d.clone();
             writers.push(tokio::spawn(async move {
@@ -302,7 +302,7 @@ async fn every_instance_gives_every_event_of_every_instance_once_in_order() {
                 }
             }));
         }
-        let (d, contact) = (d.clone(), contacts[i].clone());
+        let (d, contact) = (d.clone(), contact.clone());
         writers.push(tokio::spawn(async move {
             for k in 0..10 {
                 d.send(i, &contact, &format!("reply {i}-{k}")).await;
