@@ -13,6 +13,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,7 +33,11 @@ fn on_postgres(test: &str) -> bool {
     if common::on_postgres() {
         return true;
     }
-    eprintln!("{test}: skipped, it needs PostgreSQL (set MESSENGER_TEST_DATABASE_URL)");
+    // Straight to stderr: libtest keeps a passing test's own output to itself.
+    let _ = writeln!(
+        std::io::stderr(),
+        "several_instances::{test}: skipped, it needs PostgreSQL (MESSENGER_TEST_DATABASE_URL)"
+    );
     false
 }
 
