@@ -35,6 +35,9 @@ pub struct AppState {
     /// How providers reach this server (`--public-url`, else the bound address).
     pub public_base: Arc<str>,
     pub presence: Arc<crate::presence::Presence>,
+    /// This process's name among the instances that share the database (job leases,
+    /// presence rows).
+    pub instance_id: Arc<str>,
     pub reports: Arc<crate::reports::ReportIndex>,
     /// Cancelled when the server stops: long-lived connections (streams) end with it.
     pub stopping: tokio_util::sync::CancellationToken,
@@ -226,6 +229,7 @@ pub async fn start_with(
     let reports = Arc::new(crate::reports::ReportIndex::load(store.as_ref()).await?);
     let state = AppState {
         presence: Arc::new(crate::presence::Presence::new(clock.now())),
+        instance_id: instance_name().into(),
         stopping: tokio_util::sync::CancellationToken::new(),
         reports,
         sign_in_limits: Arc::new(crate::auth::sign_in_limits::SignInLimits::new(&config)),
@@ -338,4 +342,15 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// Unique per process start: host, process id and a random part (a restarted process on the
+/// same host must not inherit the leases of its previous life).
+fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &random[..8])
 }

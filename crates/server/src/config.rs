@@ -36,6 +36,9 @@ pub struct ServerConfig {
     pub run_jobs: bool,
     /// Retries of background jobs (delivery, fetches).
     pub retry: RetryPolicy,
+    /// How long a claimed job is this instance's alone; renewed while it runs, so only an
+    /// instance that died (or stalled) loses its jobs, to another one, after this long.
+    pub job_lease: Duration,
     /// Events older than this are pruned; a client further behind re-bootstraps (410).
     pub event_retention: Duration,
     /// Ping interval on the event stream; a peer silent for three intervals is dropped.
@@ -73,6 +76,7 @@ impl ServerConfig {
             bot_timeout: Duration::from_secs(10),
             run_jobs: true,
             retry: RetryPolicy::default(),
+            job_lease: Duration::from_secs(60),
             event_retention: Duration::from_secs(90 * 24 * 3600),
             heartbeat: Duration::from_secs(20),
             stream_send_timeout: Duration::from_secs(10),

@@ -14,6 +14,10 @@ pub struct AppError {
     pub message: String,
     /// Seconds for the `Retry-After` header (rate limits, a busy server).
     pub retry_after: Option<u64>,
+    /// The store's failure behind this error, when there is one: kept typed so that a store can
+    /// tell a transaction worth running again from a refusal.
+    #[source]
+    pub cause: Option<Box<StoreError>>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -24,7 +28,13 @@ impl AppError {
             code,
             message: message.into(),
             retry_after: None,
+            cause: None,
         }
+    }
+
+    /// Whether the transaction that failed with this may succeed when run again.
+    pub fn is_retryable(&self) -> bool {
+        self.cause.as_deref().is_some_and(StoreError::is_retryable)
     }
 
     /// Too many failures; try again after `retry_after_secs`.
@@ -76,6 +86,11 @@ impl AppError {
         )
     }
 
+    fn with_cause(mut self, cause: StoreError) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -86,7 +101,15 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::Conflict(what) => AppError::conflict(what),
             StoreError::NotFound(what) => AppError::not_found(&what),
-            other => AppError::internal("using the database", other),
+            // Not logged here: the store runs the transaction again, and logs if it gives up.
+            retryable @ StoreError::Retryable(_) => AppError {
+                cause: Some(Box::new(retryable)),
+                ..AppError::busy(
+                    "The database was busy with concurrent changes; nothing was changed. Try again.",
+                    1,
+                )
+            },
+            other => AppError::internal("using the database", &other).with_cause(other),
         }
     }
 }

@@ -29,10 +29,10 @@ pub async fn add_user(
                 tx,
                 None,
                 NewUser {
-                    name,
-                    email,
+                    name: name.clone(),
+                    email: email.clone(),
                     role,
-                    password_hash,
+                    password_hash: password_hash.clone(),
                     created_at,
                 },
             )

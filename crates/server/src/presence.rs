@@ -1,6 +1,9 @@
 //! Activity status from live connections. Users choose online or busy; a user with no live
 //! event stream for the workspace's `offline_after_minutes` is set offline by the server, and
-//! gets their chosen status back when a stream connects again. Presence is per server process.
+//! gets their chosen status back when a stream connects again. Each instance counts its own
+//! streams and writes the counts to the store, with a heartbeat; the sweep judges a user by the
+//! rows of every instance, so a user connected only to another instance stays online. The rows
+//! of an instance that stopped heart-beating (it died) count as ended at its last heartbeat.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::app::AppState;
 use crate::domain::users;
 use crate::error::AppResult;
+use crate::store::StreamPresenceRecord;
 
 #[derive(Default)]
 struct Entry {
@@ -50,6 +54,56 @@ impl Presence {
     pub fn is_connected(&self, user: &UserId) -> bool {
         self.away_since(user).is_none()
     }
+
+    fn record(&self, instance: &str, user: &UserId, now: Timestamp) -> StreamPresenceRecord {
+        let entries = self.entries();
+        let entry = entries.get(user);
+        StreamPresenceRecord {
+            instance_id: instance.to_owned(),
+            user_id: user.clone(),
+            connections: entry.map_or(0, |e| e.connections),
+            left_at: entry.and_then(|e| e.left_at),
+            heartbeat_at: now,
+        }
+    }
+}
+
+/// Heartbeats older than this mean the instance is gone (three missed sweeps).
+const STALE_AFTER_MS: i64 = 45_000;
+
+/// Since when `user` has had no live stream on any instance (`None` while connected), from
+/// every instance's rows; `started` stands in for a user never seen.
+fn away_since_everywhere(
+    rows: &[StreamPresenceRecord],
+    user: &UserId,
+    now: Timestamp,
+    started: Timestamp,
+) -> Option<Timestamp> {
+    let mut last_seen: Option<Timestamp> = None;
+    for row in rows.iter().filter(|r| &r.user_id == user) {
+        let alive = now.millis() - row.heartbeat_at.millis() < STALE_AFTER_MS;
+        let ended = if row.connections > 0 {
+            if alive {
+                return None;
+            }
+            Some(row.heartbeat_at)
+        } else {
+            row.left_at
+        };
+        last_seen = last_seen.max(ended);
+    }
+    Some(last_seen.unwrap_or(started))
+}
+
+/// Writes this instance's count of the user's streams to the store.
+async fn share(state: &AppState, user: &UserId) -> AppResult<()> {
+    let record = state
+        .presence
+        .record(&state.instance_id, user, state.clock.now());
+    state
+        .store
+        .write(move |tx| Ok(tx.put_stream_presence(&record)?))
+        .await
 }
 
 /// A stream opened: the user is present (and back from offline, if they were).
@@ -60,6 +114,7 @@ pub async fn connected(state: &AppState, user: &UserId) -> AppResult<()> {
         .entry(user.clone())
         .or_default()
         .connections += 1;
+    share(state, user).await?;
     let (id, now) = (user.clone(), state.clock.now());
     state
         .store
@@ -68,31 +123,40 @@ pub async fn connected(state: &AppState, user: &UserId) -> AppResult<()> {
 }
 
 /// A stream ended.
-pub fn disconnected(state: &AppState, user: &UserId) {
+pub async fn disconnected(state: &AppState, user: &UserId) {
     let now = state.clock.now();
-    let mut entries = state.presence.entries();
-    let e = entries.entry(user.clone()).or_default();
-    e.connections = e.connections.saturating_sub(1);
-    if e.connections == 0 {
-        e.left_at = Some(now);
+    {
+        let mut entries = state.presence.entries();
+        let e = entries.entry(user.clone()).or_default();
+        e.connections = e.connections.saturating_sub(1);
+        if e.connections == 0 {
+            e.left_at = Some(now);
+        }
+    }
+    if let Err(e) = share(state, user).await {
+        tracing::error!(error = %e, "cannot record that a stream ended");
     }
 }
 
 /// Sets offline every user away for longer than the timeout; returns them.
 pub async fn sweep(state: &AppState) -> AppResult<Vec<UserId>> {
     let now = state.clock.now();
-    let (all, settings) = state
+    let instance = state.instance_id.clone();
+    // This instance's heartbeat first: its own rows are fresh whatever the clock did.
+    let (all, settings, rows) = state
         .store
-        .read(|tx| Ok((tx.users()?, tx.settings()?)))
+        .write(move |tx| {
+            tx.heartbeat_instance(&instance, now)?;
+            Ok((tx.users()?, tx.settings()?, tx.stream_presence()?))
+        })
         .await?;
+    let started = state.presence.started;
     let timeout_ms = i64::from(settings.offline_after_minutes) * 60_000;
     let gone: Vec<UserId> = all
         .into_iter()
         .filter(|u| u.active && u.status != UserStatus::Offline)
         .filter(|u| {
-            state
-                .presence
-                .away_since(&u.id)
+            away_since_everywhere(&rows, &u.id, now, started)
                 .is_some_and(|since| now.millis() - since.millis() >= timeout_ms)
         })
         .map(|u| u.id)

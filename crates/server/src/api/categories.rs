@@ -30,7 +30,7 @@ pub async fn create_category(
     ApiJson(input): ApiJson<CategoryInput>,
 ) -> AppResult<(StatusCode, ApiJson<ClosingNoteCategory>)> {
     let c = write_as(&state, me, move |tx, ctx| {
-        categories::create(tx, ctx, input)
+        categories::create(tx, ctx, input.clone())
     })
     .await?;
     Ok((StatusCode::CREATED, ApiJson(c)))
@@ -47,7 +47,7 @@ pub async fn patch_category(
 ) -> AppResult<ApiJson<ClosingNoteCategory>> {
     Ok(ApiJson(
         write_as(&state, me, move |tx, ctx| {
-            categories::update(tx, ctx, &id, input)
+            categories::update(tx, ctx, &id, input.clone())
         })
         .await?,
     ))

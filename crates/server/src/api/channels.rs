@@ -32,7 +32,10 @@ pub async fn create_channel(
     me: CurrentUser,
     ApiJson(input): ApiJson<NewChannel>,
 ) -> AppResult<(StatusCode, ApiJson<Channel>)> {
-    let channel = write_as(&state, me, move |tx, ctx| channels::create(tx, ctx, input)).await?;
+    let channel = write_as(&state, me, move |tx, ctx| {
+        channels::create(tx, ctx, input.clone())
+    })
+    .await?;
     state.channels.insert(channel.clone());
     Ok((
         StatusCode::CREATED,
@@ -51,7 +54,7 @@ pub async fn patch_channel(
     ApiJson(patch): ApiJson<ChannelPatch>,
 ) -> AppResult<ApiJson<Channel>> {
     let channel = write_as(&state, me, move |tx, ctx| {
-        channels::update(tx, ctx, &id, patch)
+        channels::update(tx, ctx, &id, patch.clone())
     })
     .await?;
     state.channels.insert(channel.clone());

@@ -70,7 +70,7 @@ pub async fn list_contacts(
             view: q.view,
             me: ctx.me.id.clone(),
             status: q.status,
-            text: q.q,
+            text: q.q.clone(),
             after,
             limit,
         })?)
@@ -104,7 +104,7 @@ pub async fn patch_contact(
 ) -> AppResult<ApiJson<Contact>> {
     Ok(ApiJson(
         write_as(&state, me, move |tx, ctx| {
-            contacts::patch(tx, ctx, &id, patch)
+            contacts::patch(tx, ctx, &id, patch.clone())
         })
         .await?,
     ))

@@ -71,7 +71,7 @@ pub async fn close_conversation(
                 "This conversation is already closed.",
             ));
         }
-        let note = conversations::closing_note_for_mode(tx, &ctx.settings, req)?;
+        let note = conversations::closing_note_for_mode(tx, &ctx.settings, req.clone())?;
         conversations::close(tx, &id, ctx.actor(), note, &ctx.settings, ctx.now)
     })
     .await?;

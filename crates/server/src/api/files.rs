@@ -146,7 +146,7 @@ pub async fn download_file(
             state
                 .store
                 .read(move |tx| {
-                    let ctx = Ctx::load(tx, me.user, now)?;
+                    let ctx = Ctx::load(tx, me.user.clone(), now)?;
                     files::accessible(tx, &ctx, &id)
                 })
                 .await?

@@ -36,7 +36,7 @@ pub async fn create_webhook(
     ApiJson(input): ApiJson<NewIntegrationWebhook>,
 ) -> AppResult<(StatusCode, ApiJson<IntegrationWebhook>)> {
     let w = write_as(&state, me, move |tx, ctx| {
-        integrations::create(tx, ctx, input)
+        integrations::create(tx, ctx, input.clone())
     })
     .await?;
     Ok((StatusCode::CREATED, ApiJson(w.to_api())))

@@ -84,7 +84,10 @@ pub async fn send_message(
             )));
         }
     }
-    let sent = write_as(&state, me, move |tx, ctx| outgoing::send(tx, ctx, &id, req)).await?;
+    let sent = write_as(&state, me, move |tx, ctx| {
+        outgoing::send(tx, ctx, &id, req.clone())
+    })
+    .await?;
     let status = if sent.created {
         StatusCode::CREATED
     } else {
@@ -118,8 +121,10 @@ pub async fn add_comment(
     ApiPath(id): ApiPath<ContactId>,
     ApiJson(req): ApiJson<NewComment>,
 ) -> AppResult<(StatusCode, ApiJson<Comment>)> {
-    let (comment, created) =
-        write_as(&state, me, move |tx, ctx| comments::add(tx, ctx, &id, req)).await?;
+    let (comment, created) = write_as(&state, me, move |tx, ctx| {
+        comments::add(tx, ctx, &id, req.clone())
+    })
+    .await?;
     let status = if created {
         StatusCode::CREATED
     } else {

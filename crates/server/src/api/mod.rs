@@ -149,13 +149,13 @@ pub fn router(state: AppState) -> Router {
 pub async fn read_as<T, F>(state: &AppState, me: crate::auth::CurrentUser, f: F) -> AppResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut dyn ReadTx, &Ctx) -> AppResult<T> + Send + 'static,
+    F: FnMut(&mut dyn ReadTx, &Ctx) -> AppResult<T> + Send + 'static,
 {
-    let now = state.clock.now();
+    let (now, mut f) = (state.clock.now(), f);
     state
         .store
         .read(move |tx| {
-            let ctx = Ctx::load(tx, me.user, now)?;
+            let ctx = Ctx::load(tx, me.user.clone(), now)?;
             f(tx, &ctx)
         })
         .await
@@ -165,13 +165,13 @@ where
 pub async fn write_as<T, F>(state: &AppState, me: crate::auth::CurrentUser, f: F) -> AppResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut dyn crate::store::WriteTx, &Ctx) -> AppResult<T> + Send + 'static,
+    F: FnMut(&mut dyn crate::store::WriteTx, &Ctx) -> AppResult<T> + Send + 'static,
 {
-    let now = state.clock.now();
+    let (now, mut f) = (state.clock.now(), f);
     state
         .store
         .write(move |tx| {
-            let ctx = Ctx::load(tx, me.user, now)?;
+            let ctx = Ctx::load(tx, me.user.clone(), now)?;
             f(tx, &ctx)
         })
         .await

@@ -30,6 +30,9 @@ pub async fn patch_settings(
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> AppResult<ApiJson<Settings>> {
     Ok(ApiJson(
-        write_as(&state, me, move |tx, ctx| settings::update(tx, ctx, patch)).await?,
+        write_as(&state, me, move |tx, ctx| {
+            settings::update(tx, ctx, patch.clone())
+        })
+        .await?,
     ))
 }

@@ -31,7 +31,10 @@ pub async fn create_snippet(
     me: CurrentUser,
     ApiJson(input): ApiJson<SnippetInput>,
 ) -> AppResult<(StatusCode, ApiJson<Snippet>)> {
-    let s = write_as(&state, me, move |tx, ctx| snippets::create(tx, ctx, input)).await?;
+    let s = write_as(&state, me, move |tx, ctx| {
+        snippets::create(tx, ctx, input.clone())
+    })
+    .await?;
     Ok((StatusCode::CREATED, ApiJson(s)))
 }
 
@@ -45,7 +48,7 @@ pub async fn patch_snippet(
 ) -> AppResult<ApiJson<Snippet>> {
     Ok(ApiJson(
         write_as(&state, me, move |tx, ctx| {
-            snippets::update(tx, ctx, &id, input)
+            snippets::update(tx, ctx, &id, input.clone())
         })
         .await?,
     ))

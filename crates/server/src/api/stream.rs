@@ -74,7 +74,7 @@ pub async fn stream(
             last_sent: since,
         };
         let reason = conn.run(socket).await;
-        presence::disconnected(&presence_state, &user_id);
+        presence::disconnected(&presence_state, &user_id).await;
         tracing::debug!(user = %user_id, ?reason, "stream closed");
     }))
 }

@@ -48,10 +48,10 @@ pub async fn create_user(
             tx,
             Some(ctx),
             NewUser {
-                name,
-                email,
+                name: name.clone(),
+                email: email.clone(),
                 role: req.role,
-                password_hash,
+                password_hash: password_hash.clone(),
                 created_at,
             },
         )
@@ -93,7 +93,7 @@ pub async fn patch_user(
     };
     let caller_session = me.token_hash.clone();
     let (user, ended) = write_as(&state, me, move |tx, ctx| {
-        users::update(tx, ctx, &id, changes, &caller_session)
+        users::update(tx, ctx, &id, changes.clone(), &caller_session)
     })
     .await?;
     if let Some(end) = ended {

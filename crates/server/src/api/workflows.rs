@@ -35,7 +35,10 @@ pub async fn create_workflow(
     me: CurrentUser,
     ApiJson(input): ApiJson<WorkflowInput>,
 ) -> AppResult<(StatusCode, ApiJson<Workflow>)> {
-    let w = write_as(&state, me, move |tx, ctx| workflows::create(tx, ctx, input)).await?;
+    let w = write_as(&state, me, move |tx, ctx| {
+        workflows::create(tx, ctx, input.clone())
+    })
+    .await?;
     Ok((StatusCode::CREATED, ApiJson(w)))
 }
 
@@ -51,7 +54,7 @@ pub async fn replace_workflow(
 ) -> AppResult<ApiJson<Workflow>> {
     Ok(ApiJson(
         write_as(&state, me, move |tx, ctx| {
-            workflows::replace(tx, ctx, &id, input)
+            workflows::replace(tx, ctx, &id, input.clone())
         })
         .await?,
     ))

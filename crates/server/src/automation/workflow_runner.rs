@@ -58,20 +58,17 @@ pub async fn run_steps(state: &AppState, job: &JobRecord, max_steps: usize) -> O
             }
         }
     }
-    Outcome::Done
+    Outcome::Paused
 }
 
 /// One step in one transaction, with the run's progress; `skip` only records the progress.
-async fn step(
-    state: &AppState,
-    job_id: i64,
-    mut run: Run,
-    skip: bool,
-) -> Result<Progress, AppError> {
+async fn step(state: &AppState, job_id: i64, run: Run, skip: bool) -> Result<Progress, AppError> {
     let now = state.clock.now();
     state
         .store
         .write(move |tx| {
+            // Each run of the transaction starts from the progress it was given.
+            let mut run = run.clone();
             let workflow = tx.workflow(&run.workflow_id)?.filter(|w| w.enabled);
             let contact = tx.contact(&run.contact_id)?;
             let (Some(workflow), Some(mut contact)) = (workflow, contact) else {

@@ -278,12 +278,12 @@ pub async fn give_up(state: &AppState, job: &JobRecord, error: &str) -> AppResul
     state
         .store
         .write(move |tx| {
-            if let Some(id) = message_id
-                && let Some(mut message) = tx.message(&id)?
+            if let Some(id) = &message_id
+                && let Some(mut message) = tx.message(id)?
                 && message.delivery == Delivery::Pending
             {
                 message.delivery = Delivery::Failed;
-                message.error = Some(error);
+                message.error = Some(error.clone());
                 let assignee = persist::assignee_of(tx, &message.contact_id)?;
                 persist::save_message(tx, &message, assignee.as_ref(), now)?;
             }

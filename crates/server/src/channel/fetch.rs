@@ -98,10 +98,10 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
         .write(move |tx| {
             let file = tx.insert_file(&FileRecord {
                 id: FileId(String::new()),
-                sha256: blob.sha256,
+                sha256: blob.sha256.clone(),
                 size: blob.size,
                 mime: mime.clone(),
-                name,
+                name: name.clone(),
                 uploaded_by: None,
                 created_at: now,
             })?;
@@ -109,7 +109,7 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
                 if let Some(a) = message.attachments.get_mut(index) {
                     a.file_id = Some(file.id);
                     a.size = file.size;
-                    a.mime = mime;
+                    a.mime = mime.clone();
                     a.status = AttachmentStatus::Ready;
                     a.error = None;
                 }
@@ -203,12 +203,12 @@ pub async fn give_up(state: &AppState, job: &JobRecord, error: &str) -> AppResul
     state
         .store
         .write(move |tx| {
-            if let Some(p) = payload
+            if let Some(p) = &payload
                 && let Some(mut message) = tx.message(&p.message_id)?
             {
                 if let Some(a) = message.attachments.get_mut(p.index) {
                     a.status = AttachmentStatus::Failed;
-                    a.error = Some(error);
+                    a.error = Some(error.clone());
                 }
                 let assignee = persist::assignee_of(tx, &message.contact_id)?;
                 persist::save_message(tx, &message, assignee.as_ref(), now)?;

@@ -62,13 +62,13 @@ pub async fn start(
         );
         let updated = store
             .write(move |tx| {
-                let ctx = Ctx::load(tx, owner, now)?;
+                let ctx = Ctx::load(tx, owner.clone(), now)?;
                 channels::update(
                     tx,
                     &ctx,
                     &id,
                     ChannelPatch {
-                        outbound_url: Some(Some(url)),
+                        outbound_url: Some(Some(url.clone())),
                         ..Default::default()
                     },
                 )

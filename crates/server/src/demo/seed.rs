@@ -51,7 +51,7 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> AppResult<bo
     let start = now.plus_millis(-21 * DAY);
     let channels = store
         .write(move |tx| {
-            let ctx = Ctx::load(tx, owner, start)?;
+            let ctx = Ctx::load(tx, owner.clone(), start)?;
             workspace(tx, &ctx)
         })
         .await?;
@@ -64,7 +64,7 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> AppResult<bo
         let (agents, channels) = (users.agents.clone(), channels.clone());
         store
             .write(move |tx| {
-                for plan in plans {
+                for plan in &plans {
                     plan.write(tx, &agents, &channels)?;
                 }
                 Ok(())
@@ -75,7 +75,7 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> AppResult<bo
     let owner = users.owner.clone();
     store
         .write(move |tx| {
-            let ctx = Ctx::load(tx, owner, now)?;
+            let ctx = Ctx::load(tx, owner.clone(), now)?;
             let web_chat = tx.channels()?.into_iter().find(|c| c.name == WEB_CHAT).map(|c| c.id);
             workflows::create(tx, &ctx, WorkflowInput {
                 name: "Web chat greeting".into(),

@@ -39,14 +39,16 @@ pub fn add(
             mentions.push(user.id);
         }
     }
-    let comment = tx.insert_comment(&NewCommentRecord {
-        contact_id: contact.id.clone(),
-        author: ctx.actor(),
-        client_id: req.client_id,
-        text,
-        mentions,
-        created_at: ctx.now,
-    })?;
+    let comment = tx
+        .insert_comment(&NewCommentRecord {
+            contact_id: contact.id.clone(),
+            author: ctx.actor(),
+            client_id: req.client_id,
+            text,
+            mentions,
+            created_at: ctx.now,
+        })
+        .map_err(persist::taken_concurrently)?;
     persist::comment_added(tx, &comment, contact.assignee_id.as_ref())?;
     Ok((comment, true))
 }

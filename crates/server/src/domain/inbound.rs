@@ -85,7 +85,8 @@ pub fn find_or_create_contact(
         phone: info.and_then(|i| clean(i.phone.as_ref())),
         created_at: now,
     })?;
-    tx.add_contact_identity(&contact.id, &channel.id, external_id)?;
+    tx.add_contact_identity(&contact.id, &channel.id, external_id)
+        .map_err(persist::taken_concurrently)?;
     let contact = tx.contact(&contact.id)?.unwrap_or(contact);
     Ok((contact, true))
 }

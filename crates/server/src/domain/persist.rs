@@ -5,8 +5,20 @@ use messenger_protocol::{
     Comment, Contact, Conversation, EventPayload, Message, Timestamp, UserId,
 };
 
-use crate::error::AppResult;
-use crate::store::{NewMessage, WriteTx};
+use crate::error::{AppError, AppResult};
+use crate::store::{NewMessage, StoreError, WriteTx};
+
+/// A key that must be stored once (a client id, a provider's mId, a contact's channel
+/// identity) was taken by a concurrent transaction between this one's check and its insert:
+/// the transaction runs again, and its check then finds the row the other one stored (so the
+/// repeat is answered like any repeat, not with a 409). With one writer (SQLite) the check
+/// always sees it first and this does not happen.
+pub fn taken_concurrently(err: StoreError) -> AppError {
+    match err {
+        StoreError::Conflict(what) => StoreError::Retryable(what.into()).into(),
+        other => other.into(),
+    }
+}
 
 /// Writes the contact and appends `contact.upserted`.
 pub fn save_contact(tx: &mut dyn WriteTx, contact: &Contact, at: Timestamp) -> AppResult<()> {
@@ -55,7 +67,7 @@ pub fn add_message(
     message: &NewMessage,
     assignee: Option<&UserId>,
 ) -> AppResult<Message> {
-    let stored = tx.insert_message(message)?;
+    let stored = tx.insert_message(message).map_err(taken_concurrently)?;
     tx.append_event(
         &EventPayload::MessageUpserted(stored.clone()),
         message.created_at,

@@ -70,6 +70,7 @@ pub fn create(tx: &mut dyn WriteTx, by: Option<&Ctx>, new: NewUser) -> AppResult
 }
 
 /// What a PATCH may change (the password already hashed).
+#[derive(Clone)]
 pub struct UserChanges {
     pub name: Option<String>,
     pub email: Option<String>,

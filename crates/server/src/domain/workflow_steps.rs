@@ -81,6 +81,9 @@ fn assign(
     max_open: Option<u32>,
     now: Timestamp,
 ) -> AppResult<()> {
+    // Concurrent assignments (other instances) wait here, so the counts and the round-robin
+    // position read below are the ones the previous assignment left.
+    tx.lock_assignment()?;
     let counts = tx.open_contact_counts()?;
     let (pool, team_given): (Vec<UserRecord>, bool) = match to {
         AssignTarget::User { user_id } => (tx.user(user_id)?.into_iter().collect(), true),

@@ -1,7 +1,9 @@
-//! The durable job queue's runner. Jobs are rows of the store; the runner takes the due ones,
-//! runs each at most once at a time, and reschedules failures with exponential backoff until a
-//! kind's handler gives up. A job whose handler finished is removed in the same transaction as
-//! its result, so a crash re-runs unfinished work and never loses it.
+//! The durable job queue's runner. Jobs are rows of the store; the runner claims the due ones
+//! with a lease (so that of several instances on one database exactly one runs each job),
+//! renews the leases while the jobs run, and reschedules failures with exponential backoff
+//! until a kind's handler gives up. A job whose handler finished is removed in the same
+//! transaction as its result, so a crash re-runs unfinished work and never loses it: when an
+//! instance dies, its leases expire and another instance takes its jobs over.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -16,10 +18,16 @@ use crate::channel::{bot, delivery, fetch};
 use crate::domain::{inbound, integrations, outgoing, workflows};
 use crate::store::{Committed, JobRecord};
 
+/// Jobs one instance runs at once.
+const MAX_RUNNING: usize = 16;
+
 /// What a handler made of one run.
 pub enum Outcome {
     /// Finished; the handler removed the job with its result.
     Done,
+    /// Progress recorded and the rest left queued: the lease is given back so that any
+    /// instance may continue it.
+    Paused,
     /// Try again later; `payload` records progress (parts already sent).
     Retry {
         error: String,
@@ -119,6 +127,7 @@ pub async fn run_due(state: &AppState) -> usize {
 async fn process(state: AppState, job: JobRecord) {
     match run_one(&state, &job).await {
         Outcome::Done => {}
+        Outcome::Paused => release(&state, job.id).await,
         Outcome::Retry { error, payload } => {
             let policy = &state.config.retry;
             if job.attempts + 1 >= policy.max_attempts {
@@ -165,23 +174,85 @@ fn watch_enqueues(mut commits: broadcast::Receiver<Committed>, enqueued: Arc<Not
     });
 }
 
+/// Gives a lease back at once (the job stays queued).
+async fn release(state: &AppState, id: i64) {
+    let (owner, now) = (state.instance_id.clone(), state.clock.now());
+    if let Err(e) = state
+        .store
+        .write(move |tx| Ok(tx.renew_job_leases(&owner, &[id], now)?))
+        .await
+    {
+        tracing::error!(error = %e, job = id, "cannot give a job's lease back");
+    }
+}
+
+/// The end of a lease taken or renewed now.
+fn lease_end(state: &AppState) -> messenger_protocol::Timestamp {
+    let lease = i64::try_from(state.config.job_lease.as_millis()).unwrap_or(60_000);
+    state.clock.now().plus_millis(lease)
+}
+
+/// Renews the leases of the jobs this instance runs, three times per lease.
+fn renew_leases(state: AppState, in_flight: Arc<Mutex<HashSet<i64>>>) {
+    tokio::spawn(async move {
+        let period = (state.config.job_lease / 3).max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(period).await;
+            let ids: Vec<i64> = in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .copied()
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let (owner, until) = (state.instance_id.clone(), lease_end(&state));
+            let renewed = state
+                .store
+                .write(move |tx| Ok(tx.renew_job_leases(&owner, &ids, until)?))
+                .await;
+            if let Err(e) = renewed {
+                tracing::error!(error = %e, "cannot renew the leases of running jobs");
+            }
+            if state.stopping.is_cancelled() {
+                return;
+            }
+        }
+    });
+}
+
 async fn run(state: AppState) {
     let enqueued = Arc::new(Notify::new());
     watch_enqueues(state.store.subscribe(), enqueued.clone());
     let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    renew_leases(state.clone(), in_flight.clone());
     let finished = Arc::new(Notify::new());
-    let permits = Arc::new(Semaphore::new(16));
+    let permits = Arc::new(Semaphore::new(MAX_RUNNING));
     loop {
-        let now = state.clock.now();
-        let due = match state.store.read(move |tx| Ok(tx.due_jobs(now, 64)?)).await {
+        let free = permits.available_permits();
+        let claimed = if free == 0 {
+            Ok(Vec::new())
+        } else {
+            let (owner, now, until) = (
+                state.instance_id.clone(),
+                state.clock.now(),
+                lease_end(&state),
+            );
+            state
+                .store
+                .write(move |tx| Ok(tx.claim_jobs(&owner, now, until, free)?))
+                .await
+        };
+        let claimed = match claimed {
             Ok(v) => v,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read the job queue");
+                tracing::error!(error = %e, "cannot claim jobs from the queue");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
-        for job in due {
+        for job in claimed {
             if !in_flight
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -35,9 +35,16 @@ pub enum StoreError {
     /// A row that must exist does not.
     #[error("{0}")]
     NotFound(String),
-    /// The database answered with an error.
+    /// The database answered with an error; the cause is kept for the log.
     #[error("database error: {0}")]
-    Backend(String),
+    Backend(#[source] BoxError),
+    /// A concurrent transaction got in the way (a serialization failure, a deadlock, a busy
+    /// database): the store runs the same transaction again, a few times, before giving up.
+    #[error("a concurrent transaction got in the way: {0}")]
+    Retryable(#[source] BoxError),
+    /// Stored JSON that this version cannot read.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
     /// The store is shutting down or its writer died.
     #[error("the store is closed")]
     Closed,
@@ -52,15 +59,31 @@ pub enum StoreError {
     Secret(#[from] crate::secrets::SecretError),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(err: rusqlite::Error) -> Self {
-        StoreError::Backend(err.to_string())
+/// Any error a backend reports, kept whole as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// A backend failure described in words (no underlying error value).
+    pub fn backend(what: impl Into<String>) -> Self {
+        StoreError::Backend(what.into().into())
+    }
+
+    /// Whether running the transaction again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Retryable(_))
     }
 }
 
-impl From<serde_json::Error> for StoreError {
-    fn from(err: serde_json::Error) -> Self {
-        StoreError::Backend(format!("stored JSON: {err}"))
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        // Another connection holding the database (a second store handle on one file) is the
+        // SQLite form of a concurrent transaction getting in the way.
+        match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Retryable(Box::new(err))
+            }
+            _ => StoreError::Backend(Box::new(err)),
+        }
     }
 }
 
@@ -198,8 +221,14 @@ pub trait ReadTx {
     fn integration_webhook(&mut self, id: &str) -> StoreResult<Option<IntegrationWebhookRecord>>;
 
     // jobs
+    /// Jobs due at `now` whose lease is free or expired, oldest first.
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>>;
+    /// When the next job becomes runnable: its run time, or the end of its lease when later.
     fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>>;
+
+    // presence
+    /// Every instance's live streams per user.
+    fn stream_presence(&mut self) -> StoreResult<Vec<StreamPresenceRecord>>;
 }
 
 /// Writes, inside one transaction that commits only when the whole closure succeeds.
@@ -262,7 +291,7 @@ pub trait WriteTx: ReadTx {
         payload: &EventPayload,
         at: Timestamp,
         assignee: Option<&UserId>,
-    ) -> StoreResult<LogEvent>;
+    ) -> StoreResult<()>;
     /// Removes events with `seq <= upto` and raises the log floor.
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64>;
 
@@ -272,6 +301,9 @@ pub trait WriteTx: ReadTx {
     ) -> StoreResult<messenger_protocol::Workflow>;
     fn update_workflow(&mut self, workflow: &messenger_protocol::Workflow) -> StoreResult<()>;
     fn delete_workflow(&mut self, id: &messenger_protocol::WorkflowId) -> StoreResult<bool>;
+    /// Serializes automatic assignment (round robin, least open) across concurrent writers
+    /// until the transaction ends: each decision reads the counts the previous one left.
+    fn lock_assignment(&mut self) -> StoreResult<()>;
     fn set_round_robin_last(
         &mut self,
         workflow: &messenger_protocol::WorkflowId,
@@ -285,10 +317,33 @@ pub trait WriteTx: ReadTx {
     fn delete_integration_webhook(&mut self, id: &str) -> StoreResult<bool>;
 
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64>;
+    /// Leases up to `limit` due jobs (see [`ReadTx::due_jobs`]) to `owner` until `lease_until`:
+    /// no other claimer gets them before then. Concurrent claimers get disjoint sets.
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<JobRecord>>;
+    /// Extends the leases `owner` still holds on these jobs; returns how many it held.
+    fn renew_job_leases(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until: Timestamp,
+    ) -> StoreResult<u64>;
     fn finish_job(&mut self, id: i64) -> StoreResult<()>;
-    /// Records a job's progress and when to continue, without counting a failed attempt.
+
+    /// Records how many live streams `user` has on `instance` (0: when the last one ended).
+    fn put_stream_presence(&mut self, presence: &StreamPresenceRecord) -> StoreResult<()>;
+    /// Marks every row of `instance` alive at `at`.
+    fn heartbeat_instance(&mut self, instance: &str, at: Timestamp) -> StoreResult<()>;
+    /// Records a job's progress and when to continue, without counting a failed attempt; frees
+    /// its lease.
     fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()>;
-    /// Reschedules a job; `payload` replaces its payload when given (progress of the job).
+    /// Reschedules a job and frees its lease; `payload` replaces its payload when given
+    /// (progress of the job).
     fn retry_job(
         &mut self,
         id: i64,
@@ -299,8 +354,10 @@ pub trait WriteTx: ReadTx {
 }
 
 pub type BoxAny = Box<dyn Any + Send>;
-pub type ReadJob = Box<dyn FnOnce(&mut dyn ReadTx) -> Result<BoxAny, AppError> + Send>;
-pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> Result<BoxAny, AppError> + Send>;
+/// Jobs may run more than once: a store runs a transaction again after a serialization
+/// failure, so a job must have no effect outside the transaction it is given.
+pub type ReadJob = Box<dyn FnMut(&mut dyn ReadTx) -> Result<BoxAny, AppError> + Send>;
+pub type WriteJob = Box<dyn FnMut(&mut dyn WriteTx) -> Result<BoxAny, AppError> + Send>;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What a store tells the rest of the server after each commit.
@@ -326,8 +383,9 @@ impl dyn Store {
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn ReadTx) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&mut dyn ReadTx) -> Result<T, AppError> + Send + 'static,
     {
+        let mut f = f;
         let boxed = self
             .run_read(Box::new(move |tx| f(tx).map(|v| Box::new(v) as BoxAny)))
             .await?;
@@ -335,11 +393,13 @@ impl dyn Store {
     }
 
     /// Runs `f` in a write transaction; its changes commit (durably) before this returns `Ok`.
+    /// `f` may run more than once (see [`WriteJob`]); only its last run's changes commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn WriteTx) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&mut dyn WriteTx) -> Result<T, AppError> + Send + 'static,
     {
+        let mut f = f;
         let boxed = self
             .run_write(Box::new(move |tx| f(tx).map(|v| Box::new(v) as BoxAny)))
             .await?;

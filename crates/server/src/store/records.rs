@@ -193,6 +193,18 @@ pub struct JobRecord {
     pub last_error: Option<String>,
 }
 
+/// One server instance's live event streams of one user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamPresenceRecord {
+    pub instance_id: String,
+    pub user_id: UserId,
+    pub connections: u32,
+    /// When the instance's last stream of the user ended.
+    pub left_at: Option<Timestamp>,
+    /// The instance's last sign of life; rows of a silent instance no longer count.
+    pub heartbeat_at: Timestamp,
+}
+
 /// Which contacts a reader may see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {

@@ -38,5 +38,5 @@ pub fn spawn<T: Send + Sync + 'static>(path: &Path, alive: Weak<T>) -> Result<()
             }
         })
         .map(|_| ())
-        .map_err(|e| StoreError::Backend(format!("cannot start the checkpoint thread: {e}")))
+        .map_err(|e| StoreError::backend(format!("cannot start the checkpoint thread: {e}")))
 }

@@ -264,7 +264,7 @@ pub fn insert(conn: &Connection, c: &NewContact) -> Result<Contact, StoreError> 
         millis(c.created_at)
     ])?;
     let id = ContactId(id_text(conn.last_insert_rowid()));
-    by_id(conn, &id)?.ok_or_else(|| StoreError::Backend("inserted contact vanished".into()))
+    by_id(conn, &id)?.ok_or_else(|| StoreError::backend("inserted contact vanished"))
 }
 
 pub fn update(conn: &Connection, c: &Contact) -> Result<(), StoreError> {

@@ -107,7 +107,7 @@ pub fn insert(conn: &Connection, c: &NewConversation) -> Result<Conversation, St
         Err(e) => return Err(e.into()),
     }
     let id = ConversationId(id_text(conn.last_insert_rowid()));
-    by_id(conn, &id)?.ok_or_else(|| StoreError::Backend("inserted conversation vanished".into()))
+    by_id(conn, &id)?.ok_or_else(|| StoreError::backend("inserted conversation vanished"))
 }
 
 pub fn update(conn: &Connection, c: &Conversation) -> Result<(), StoreError> {

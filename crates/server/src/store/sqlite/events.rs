@@ -1,4 +1,4 @@
-//! The event log and the job queue in SQLite.
+//! The event log in SQLite.
 
 use std::sync::Arc;
 
@@ -6,7 +6,7 @@ use messenger_protocol::{ContactId, EventPayload, Seq, Timestamp, UserId};
 use rusqlite::{Connection, Row, params};
 
 use super::convert::{millis, opt_id, opt_typed, timestamp};
-use crate::store::{JobRecord, LogEvent, StoreError};
+use crate::store::{LogEvent, StoreError};
 
 const FLOOR_KEY: &str = "event_log_floor";
 
@@ -94,83 +94,4 @@ pub fn prune(conn: &Connection, upto: Seq) -> Result<u64, StoreError> {
         super::workspace::put_meta(conn, FLOOR_KEY, &upto.to_string())?;
     }
     Ok(u64::try_from(n).unwrap_or(0))
-}
-
-fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
-    Ok(JobRecord {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        payload: r.get(2)?,
-        run_at: timestamp(r.get(3)?),
-        attempts: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(u32::MAX),
-        last_error: r.get(5)?,
-    })
-}
-
-pub fn due_jobs(
-    conn: &Connection,
-    now: Timestamp,
-    limit: usize,
-) -> Result<Vec<JobRecord>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, payload, run_at, attempts, last_error FROM jobs
-         WHERE run_at <= ?1 ORDER BY run_at, id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(
-        params![millis(now), i64::try_from(limit).unwrap_or(100)],
-        job_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub fn next_job_time(conn: &Connection) -> Result<Option<Timestamp>, StoreError> {
-    let at: Option<i64> = conn
-        .prepare_cached("SELECT MIN(run_at) FROM jobs")?
-        .query_row([], |r| r.get(0))?;
-    Ok(at.map(timestamp))
-}
-
-pub fn enqueue(
-    conn: &Connection,
-    kind: &str,
-    payload: &str,
-    run_at: Timestamp,
-) -> Result<i64, StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES (?1, ?2, ?3, ?3)",
-    )?
-    .execute(params![kind, payload, millis(run_at)])?;
-    Ok(conn.last_insert_rowid())
-}
-
-pub fn finish(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-        .execute([id])?;
-    Ok(())
-}
-
-pub fn retry(
-    conn: &Connection,
-    id: i64,
-    run_at: Timestamp,
-    error: &str,
-    payload: Option<&str>,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE jobs SET run_at = ?2, attempts = attempts + 1, last_error = ?3, payload = COALESCE(?4, payload)
-         WHERE id = ?1",
-    )?
-    .execute(params![id, millis(run_at), error, payload])?;
-    Ok(())
-}
-
-pub fn advance(
-    conn: &Connection,
-    id: i64,
-    run_at: Timestamp,
-    payload: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE jobs SET run_at = ?2, payload = ?3 WHERE id = ?1")?
-        .execute(params![id, millis(run_at), payload])?;
-    Ok(())
 }

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "random_file_ids",
         include_str!("migrations/0005_random_file_ids.sql"),
     ),
+    (
+        6,
+        "leases_and_shared_presence",
+        include_str!("migrations/0006_leases_and_shared_presence.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -7,8 +7,10 @@ mod contacts;
 mod conversations;
 mod convert;
 mod events;
+mod jobs;
 mod messages;
 mod migrations;
+mod presence;
 mod secrets_at_rest;
 mod tx;
 mod users;
@@ -46,7 +48,7 @@ impl SqliteStore {
     pub fn open(path: &Path, key: &SecretKeySetting, data_dir: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+                StoreError::backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
         let mut conn = connection::open_writer(path)?;
@@ -113,7 +115,7 @@ struct ReadPool {
 }
 
 impl ReadPool {
-    fn run(&self, job: ReadJob) -> Result<BoxAny, AppError> {
+    fn run(&self, mut job: ReadJob) -> Result<BoxAny, AppError> {
         let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,

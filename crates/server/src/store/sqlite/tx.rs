@@ -3,7 +3,9 @@
 use messenger_protocol::*;
 use rusqlite::Connection;
 
-use super::{automation, contacts, conversations, events, messages, users, workspace};
+use super::{
+    automation, contacts, conversations, events, jobs, messages, presence, users, workspace,
+};
 use crate::secrets::SecretCipher;
 use crate::store::*;
 
@@ -223,10 +225,14 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn due_jobs(&mut self, now: Timestamp, limit: usize) -> StoreResult<Vec<JobRecord>> {
-        events::due_jobs(self.conn, now, limit)
+        jobs::due(self.conn, now, limit)
     }
     fn next_job_time(&mut self) -> StoreResult<Option<Timestamp>> {
-        events::next_job_time(self.conn)
+        jobs::next_time(self.conn)
+    }
+
+    fn stream_presence(&mut self) -> StoreResult<Vec<StreamPresenceRecord>> {
+        presence::all(self.conn)
     }
 }
 
@@ -338,10 +344,10 @@ impl WriteTx for SqliteTx<'_> {
         payload: &EventPayload,
         at: Timestamp,
         assignee: Option<&UserId>,
-    ) -> StoreResult<LogEvent> {
+    ) -> StoreResult<()> {
         let event = events::append(self.conn, payload, at, assignee)?;
-        self.appended.push(event.clone());
-        Ok(event)
+        self.appended.push(event);
+        Ok(())
     }
     fn prune_events(&mut self, upto: Seq) -> StoreResult<u64> {
         events::prune(self.conn, upto)
@@ -355,6 +361,10 @@ impl WriteTx for SqliteTx<'_> {
     }
     fn delete_workflow(&mut self, id: &WorkflowId) -> StoreResult<bool> {
         automation::delete_workflow(self.conn, id)
+    }
+    fn lock_assignment(&mut self) -> StoreResult<()> {
+        // One writer thread runs every write transaction: assignment is serialized already.
+        Ok(())
     }
     fn set_round_robin_last(&mut self, workflow: &WorkflowId, user: &UserId) -> StoreResult<()> {
         automation::set_round_robin_last(self.conn, workflow, user)
@@ -374,13 +384,36 @@ impl WriteTx for SqliteTx<'_> {
 
     fn enqueue_job(&mut self, kind: &str, payload: &str, run_at: Timestamp) -> StoreResult<i64> {
         self.jobs_enqueued = true;
-        events::enqueue(self.conn, kind, payload, run_at)
+        jobs::enqueue(self.conn, kind, payload, run_at)
     }
     fn advance_job(&mut self, id: i64, run_at: Timestamp, payload: &str) -> StoreResult<()> {
-        events::advance(self.conn, id, run_at, payload)
+        jobs::advance(self.conn, id, run_at, payload)
+    }
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<JobRecord>> {
+        jobs::claim(self.conn, owner, now, lease_until, limit)
+    }
+    fn renew_job_leases(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until: Timestamp,
+    ) -> StoreResult<u64> {
+        jobs::renew(self.conn, owner, ids, lease_until)
+    }
+    fn put_stream_presence(&mut self, p: &StreamPresenceRecord) -> StoreResult<()> {
+        presence::put(self.conn, p)
+    }
+    fn heartbeat_instance(&mut self, instance: &str, at: Timestamp) -> StoreResult<()> {
+        presence::heartbeat(self.conn, instance, at)
     }
     fn finish_job(&mut self, id: i64) -> StoreResult<()> {
-        events::finish(self.conn, id)
+        jobs::finish(self.conn, id)
     }
     fn retry_job(
         &mut self,
@@ -389,6 +422,6 @@ impl WriteTx for SqliteTx<'_> {
         error: &str,
         payload: Option<&str>,
     ) -> StoreResult<()> {
-        events::retry(self.conn, id, run_at, error, payload)
+        jobs::retry(self.conn, id, run_at, error, payload)
     }
 }

@@ -75,8 +75,7 @@ pub fn insert(conn: &Connection, user: &NewUser) -> Result<UserRecord, StoreErro
         Err(e) => return Err(e.into()),
     }
     let id = conn.last_insert_rowid();
-    by_id(conn, &UserId(id_text(id)))?
-        .ok_or_else(|| StoreError::Backend("inserted user vanished".into()))
+    by_id(conn, &UserId(id_text(id)))?.ok_or_else(|| StoreError::backend("inserted user vanished"))
 }
 
 pub fn update(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {

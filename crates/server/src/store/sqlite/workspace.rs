@@ -146,8 +146,7 @@ pub fn insert_channel(
         millis(c.created_at)
     ])?;
     let id = ChannelId(id_text(conn.last_insert_rowid()));
-    channel(conn, cipher, &id)?
-        .ok_or_else(|| StoreError::Backend("inserted channel vanished".into()))
+    channel(conn, cipher, &id)?.ok_or_else(|| StoreError::backend("inserted channel vanished"))
 }
 
 pub fn update_channel(conn: &Connection, c: &ChannelRecord) -> Result<(), StoreError> {

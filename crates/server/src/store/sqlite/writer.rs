@@ -19,6 +19,8 @@ use crate::store::{BoxAny, Committed, LogEvent, StoreError, WriteJob};
 
 /// Upper bound on jobs per commit, so one batch cannot hold the lock for long.
 const MAX_BATCH: usize = 512;
+/// Runs of one job before a concurrent writer's failure is final.
+const MAX_ATTEMPTS: u32 = 5;
 
 pub struct WriteRequest {
     pub job: WriteJob,
@@ -35,7 +37,7 @@ pub fn spawn(
         .name("sqlite-writer".into())
         .spawn(move || run(conn, rx, commits, &cipher))
         .map(|_| ())
-        .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))
+        .map_err(|e| StoreError::backend(format!("cannot start the writer thread: {e}")))
 }
 
 fn run(
@@ -67,11 +69,11 @@ fn commit_batch(
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let message = e.to_string();
+            tracing::error!(error = %e, "cannot start a write transaction");
             for req in batch.drain(..) {
                 let _ = req
                     .reply
-                    .send(Err(AppError::from(StoreError::Backend(message.clone()))));
+                    .send(Err(AppError::internal("starting a write transaction", &e)));
             }
             return;
         }
@@ -127,16 +129,43 @@ fn commit_batch(
     }
 }
 
-/// Runs one job in a savepoint: its changes (and events) stay only if it succeeds.
+/// Runs one job in a savepoint: its changes (and events) stay only if it succeeds. A job that
+/// failed because a concurrent transaction got in the way runs again, a few times.
+fn run_job(
+    tx: &rusqlite::Transaction<'_>,
+    cipher: &SecretCipher,
+    mut job: WriteJob,
+    events: &mut Vec<Arc<LogEvent>>,
+    jobs_enqueued: &mut bool,
+) -> JobOutcome {
+    let mut attempt = 1;
+    loop {
+        match run_once(tx, cipher, &mut job, events, jobs_enqueued) {
+            JobOutcome::Done(Err(e)) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
+                tracing::debug!(error = %e, attempt, "a write job met a concurrent transaction; running it again");
+                std::thread::sleep(backoff(attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long to wait before attempt `attempt + 1`: 5, 10, 20, 40 ms.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(5 << attempt.min(6))
+}
+
+/// One run of a job in a savepoint.
 ///
 /// The savepoint statements come from the connection's statement cache (rusqlite's
 /// `Savepoint` parses its SQL anew each time). Should undoing a failed job fail, the state of
 /// the whole transaction is unknown: that is reported as [`JobOutcome::BatchBroken`] and the
 /// caller rolls the batch back.
-fn run_job(
+fn run_once(
     tx: &rusqlite::Transaction<'_>,
     cipher: &SecretCipher,
-    job: WriteJob,
+    job: &mut WriteJob,
     events: &mut Vec<Arc<LogEvent>>,
     jobs_enqueued: &mut bool,
 ) -> JobOutcome {
