@@ -20,6 +20,7 @@ use crate::config::ServerConfig;
 use crate::error::AppError;
 use crate::files::BlobStore;
 use crate::files::signed_link::LinkSigner;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
@@ -86,36 +87,56 @@ impl From<AppError> for StartError {
     }
 }
 
-/// Where the SQLite database of a configuration lives.
-pub fn sqlite_path(config: &ServerConfig) -> Result<PathBuf, StartError> {
+/// The store a configuration names.
+pub enum Database {
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+/// Which database a configuration names (`--database`, else `<data-dir>/messenger.db`).
+pub fn database(config: &ServerConfig) -> Result<Database, StartError> {
     match config.database_url.as_deref() {
-        None => Ok(config.data_dir.join("messenger.db")),
+        None => Ok(Database::Sqlite(config.data_dir.join("messenger.db"))),
         Some(url) => {
             if let Some(path) = url.strip_prefix("sqlite://") {
-                Ok(PathBuf::from(path))
+                Ok(Database::Sqlite(PathBuf::from(path)))
             } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                Err(StartError::Config(
-                    "this build has the embedded SQLite store only; PostgreSQL is not available yet \
-                     (leave --database unset to use <data-dir>/messenger.db)"
-                        .into(),
-                ))
+                Ok(Database::Postgres(url.to_owned()))
             } else {
                 Err(StartError::Config(format!(
-                    "--database must be sqlite://PATH (got {url:?})"
+                    "--database must be sqlite://PATH or postgres://… (got {url:?})"
                 )))
             }
         }
     }
 }
 
-/// Opens the store a configuration names.
+/// Where the SQLite database of a configuration lives (refused for a PostgreSQL one).
+pub fn sqlite_path(config: &ServerConfig) -> Result<PathBuf, StartError> {
+    match database(config)? {
+        Database::Sqlite(path) => Ok(path),
+        Database::Postgres(_) => Err(StartError::Config(
+            "this needs a SQLite database (sqlite://PATH), not PostgreSQL".into(),
+        )),
+    }
+}
+
+/// Opens the store a configuration names. PostgreSQL needs the Tokio runtime (its writers and
+/// log follower run on it).
 pub fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, StartError> {
-    let path = sqlite_path(config)?;
-    Ok(Arc::new(SqliteStore::open(
-        &path,
-        &config.secret_key,
-        &config.data_dir,
-    )?))
+    Ok(match database(config)? {
+        Database::Sqlite(path) => Arc::new(SqliteStore::open(
+            &path,
+            &config.secret_key,
+            &config.data_dir,
+        )?),
+        Database::Postgres(url) => Arc::new(PostgresStore::open(
+            &url,
+            &config.secret_key,
+            &config.data_dir,
+        )?),
+    })
 }
 
 /// The key of signed file links: made once, kept in the store.
@@ -216,7 +237,7 @@ pub async fn start_with(
         addr: config.listen,
         source,
     })?;
-    let files_dir = config.data_dir.join("files");
+    let files_dir = config.files_dir();
     let blobs = BlobStore::open(&files_dir).map_err(|source| StartError::Files {
         path: files_dir.clone(),
         source,

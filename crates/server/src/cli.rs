@@ -30,12 +30,17 @@ pub enum Command {
 /// Where the data lives; shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct StorageArgs {
-    /// Directory for messenger.db, files/ and secret.key.
+    /// Directory for messenger.db, files/ and secret.key (the defaults of each).
     #[arg(long, env = "MESSENGER_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
-    /// Database URL (sqlite://PATH); default: <data-dir>/messenger.db.
+    /// Database URL: sqlite://PATH, or postgres://USER@HOST:PORT/DB for several instances on
+    /// one PostgreSQL; default: <data-dir>/messenger.db.
     #[arg(long = "database", env = "MESSENGER_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Directory of uploaded and fetched files; instances on one PostgreSQL must share it.
+    /// Default: <data-dir>/files.
+    #[arg(long, env = "MESSENGER_FILES_DIR", value_name = "DIR")]
+    pub files_dir: Option<PathBuf>,
     /// The 256-bit key that encrypts channel secrets in the database, as base64 or 64 hex
     /// digits. Prefer the environment variable (a flag shows in the process list). Default:
     /// <data-dir>/secret.key, created with mode 0600 on first start. Back the key up: without

@@ -12,8 +12,11 @@ use crate::secrets::SecretKeySetting;
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// `sqlite://path` or a bare path; PostgreSQL URLs are refused until that store exists.
+    /// `sqlite://path`, or `postgres://…` / `postgresql://…`; default `<data_dir>/messenger.db`.
     pub database_url: Option<String>,
+    /// Where files live (default `<data_dir>/files`); shared by every instance of a
+    /// PostgreSQL deployment.
+    pub files_dir: Option<PathBuf>,
     /// The key that seals channel secrets at rest (default: `<data-dir>/secret.key`).
     pub secret_key: SecretKeySetting,
     /// How providers and browsers reach this server (used in signed file links).
@@ -65,6 +68,7 @@ impl ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir,
             database_url: None,
+            files_dir: None,
             secret_key: SecretKeySetting::DataDir,
             public_url: None,
             session_idle_timeout: Duration::from_secs(30 * 24 * 3600),
@@ -100,6 +104,13 @@ impl ServerConfig {
             hashing_slots: crate::auth::hashing::default_slots(),
             hashing_wait: Duration::from_millis(1500),
         }
+    }
+
+    /// The directory of the blob store.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
     }
 
     /// The public base URL, defaulting to the listen address.

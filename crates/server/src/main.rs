@@ -49,6 +49,7 @@ fn config_from(storage: StorageArgs) -> Result<ServerConfig, String> {
     let secret_key = storage.secret_key()?;
     let mut config = ServerConfig::new(storage.data_dir);
     config.database_url = storage.database_url;
+    config.files_dir = storage.files_dir;
     config.secret_key = secret_key;
     Ok(config)
 }

@@ -116,20 +116,29 @@ async fn serve_prints_its_address_and_accepts_a_user_added_by_the_cli() {
 }
 
 #[test]
-fn serve_refuses_a_postgres_url_with_a_clear_message() {
+fn serve_says_when_postgresql_cannot_be_reached() {
     let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens there.
     let out = Command::new(BIN)
         .args([
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--database",
-            "postgres://localhost/x",
+            "postgres://someone:hunter2@127.0.0.1:1/x",
             "--data-dir",
         ])
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("PostgreSQL"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach PostgreSQL at 127.0.0.1:1 (database x)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password stays out: {stderr}"
+    );
 }

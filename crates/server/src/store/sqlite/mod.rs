@@ -5,7 +5,7 @@ mod checkpoint;
 mod connection;
 mod contacts;
 mod conversations;
-mod convert;
+pub(in crate::store) mod convert;
 mod events;
 mod jobs;
 mod messages;
