@@ -13,4 +13,4 @@ pub mod webdriver;
 pub mod workspace;
 
 pub use desktop::{DesktopApp, desktop_session_available};
-pub use server::ServerProcess;
+pub use server::{ServerProcess, SharedStorage};

@@ -16,6 +16,35 @@ pub struct ServerProcess {
     pub log_path: PathBuf,
 }
 
+/// What several instances share besides their own data directories: the database (none: the
+/// SQLite file in the data directory), the secret key that seals channel secrets, and the
+/// files directory. Empty, a server keeps all of it in its data directory.
+#[derive(Debug, Clone, Default)]
+pub struct SharedStorage {
+    /// `--database` (`postgres://…` or `sqlite://PATH`).
+    pub database_url: Option<String>,
+    /// `MESSENGER_SECRET_KEY` (base64 or 64 hex digits).
+    pub secret_key: Option<String>,
+    /// `--files-dir`.
+    pub files_dir: Option<PathBuf>,
+}
+
+impl SharedStorage {
+    /// Adds the flags after the subcommand's own (`serve` takes the files directory too).
+    fn apply(&self, cmd: &mut Command, serving: bool) {
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database").arg(url);
+        }
+        if let (true, Some(dir)) = (serving, &self.files_dir) {
+            cmd.arg("--files-dir").arg(dir);
+        }
+        if let Some(key) = &self.secret_key {
+            // The environment, not a flag: a flag shows in the process list.
+            cmd.env("MESSENGER_SECRET_KEY", key);
+        }
+    }
+}
+
 impl ServerProcess {
     /// `messenger-server serve --listen 127.0.0.1:0 --data-dir DIR`; stderr goes to `log_path`.
     pub fn start(data_dir: &Path, log_path: &Path) -> Result<Self> {
@@ -24,23 +53,49 @@ impl ServerProcess {
 
     /// Like [`start`](Self::start) on a given address (to come back on the same port).
     pub fn start_on(data_dir: &Path, log_path: &Path, listen: &str) -> Result<Self> {
-        Self::spawn("serve", data_dir, log_path, listen)
+        Self::spawn(
+            "serve",
+            data_dir,
+            log_path,
+            listen,
+            &SharedStorage::default(),
+        )
+    }
+
+    /// `serve` on a free port with the database, secret key and files directory `shared`
+    /// names (one of several instances on one PostgreSQL).
+    pub fn start_shared(data_dir: &Path, log_path: &Path, shared: &SharedStorage) -> Result<Self> {
+        Self::spawn("serve", data_dir, log_path, "127.0.0.1:0", shared)
     }
 
     /// `messenger-server demo`: the seeded demo workspace with simulated contacts.
     pub fn start_demo(data_dir: &Path, log_path: &Path) -> Result<Self> {
-        Self::spawn("demo", data_dir, log_path, "127.0.0.1:0")
+        Self::spawn(
+            "demo",
+            data_dir,
+            log_path,
+            "127.0.0.1:0",
+            &SharedStorage::default(),
+        )
     }
 
-    fn spawn(command: &str, data_dir: &Path, log_path: &Path, listen: &str) -> Result<Self> {
+    fn spawn(
+        command: &str,
+        data_dir: &Path,
+        log_path: &Path,
+        listen: &str,
+        shared: &SharedStorage,
+    ) -> Result<Self> {
         let log = File::options()
             .create(true)
             .append(true)
             .open(log_path)
             .with_context(|| format!("open {}", log_path.display()))?;
-        let mut child = Command::new(crate::binaries::server())
-            .args([command, "--listen", listen, "--data-dir"])
-            .arg(data_dir)
+        let mut cmd = Command::new(crate::binaries::server());
+        cmd.args([command, "--listen", listen, "--data-dir"])
+            .arg(data_dir);
+        shared.apply(&mut cmd, true);
+        let mut child = cmd
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -81,23 +136,42 @@ impl ServerProcess {
         password: &str,
         role: &str,
     ) -> Result<()> {
-        let out = Command::new(crate::binaries::server())
-            .args([
-                "user",
-                "add",
-                "--email",
-                email,
-                "--name",
-                name,
-                "--password",
-                password,
-                "--role",
-                role,
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .output()
-            .context("run messenger-server user add")?;
+        Self::add_user_shared(
+            data_dir,
+            &SharedStorage::default(),
+            email,
+            name,
+            password,
+            role,
+        )
+    }
+
+    /// [`add_user`](Self::add_user) into the database `shared` names.
+    pub fn add_user_shared(
+        data_dir: &Path,
+        shared: &SharedStorage,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<()> {
+        let mut cmd = Command::new(crate::binaries::server());
+        cmd.args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--password",
+            password,
+            "--role",
+            role,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir);
+        shared.apply(&mut cmd, false);
+        let out = cmd.output().context("run messenger-server user add")?;
         if !out.status.success() {
             bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
         }

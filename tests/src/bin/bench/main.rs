@@ -2,10 +2,13 @@
 //! builds, real processes and real files. Each scenario prints its figures and the target.
 
 mod agent;
+mod backend;
 mod desktop;
+mod fanout;
 mod report;
 mod reports;
 mod sqlite_baseline;
+mod sync_catch_up;
 mod voice;
 mod webhooks;
 
@@ -22,6 +25,19 @@ struct Cli {
 enum Scenario {
     /// Inbound webhook messages/s with durability on, 64 concurrent senders, next to raw SQLite.
     Webhooks,
+    /// The same on PostgreSQL (`MESSENGER_BENCH_DATABASE_URL`), one instance and two.
+    WebhooksPostgres,
+    /// 1,000 agent streams, inbound at 200 messages/s: webhook → frame latency (SQLite).
+    Fanout,
+    /// The same with two instances on PostgreSQL, writes on one seen on the other.
+    FanoutPostgres,
+    /// Catch-up of 100,000 events through `/sync` pages (SQLite).
+    SyncCatchUp,
+    /// The same on PostgreSQL, written through two instances, read from one.
+    SyncCatchUpPostgres,
+    /// Issue 12's figures side by side: webhooks on SQLite and PostgreSQL, fan-out and
+    /// catch-up on PostgreSQL.
+    ScaleOut,
     /// Report query time over 1,000,000 closed conversations.
     Reports,
     /// The agent catching up 100k events.
@@ -45,6 +61,11 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     let all = [
         Scenario::Webhooks,
+        Scenario::WebhooksPostgres,
+        Scenario::Fanout,
+        Scenario::FanoutPostgres,
+        Scenario::SyncCatchUp,
+        Scenario::SyncCatchUpPostgres,
         Scenario::Reports,
         Scenario::AgentCatchUp,
         Scenario::AgentLatency,
@@ -52,14 +73,29 @@ fn main() -> anyhow::Result<()> {
         Scenario::Voice,
         Scenario::Desktop,
     ];
-    let chosen: Vec<Scenario> = cli
-        .scenario
-        .map(|s| vec![s])
-        .unwrap_or_else(|| all.to_vec());
+    let chosen: Vec<Scenario> = match cli.scenario {
+        None => all.to_vec(),
+        Some(Scenario::ScaleOut) => vec![
+            Scenario::Webhooks,
+            Scenario::WebhooksPostgres,
+            Scenario::FanoutPostgres,
+            Scenario::SyncCatchUpPostgres,
+        ],
+        Some(s) => vec![s],
+    };
     let mut report = report::Report::default();
     for s in chosen {
         match s {
             Scenario::Webhooks => runtime.block_on(webhooks::run(&mut report))?,
+            Scenario::WebhooksPostgres => runtime.block_on(webhooks::run_postgres(&mut report))?,
+            Scenario::Fanout => runtime.block_on(fanout::run(&mut report))?,
+            Scenario::FanoutPostgres => runtime.block_on(fanout::run_postgres(&mut report))?,
+            Scenario::SyncCatchUp => runtime.block_on(sync_catch_up::run(&mut report))?,
+            Scenario::SyncCatchUpPostgres => {
+                runtime.block_on(sync_catch_up::run_postgres(&mut report))?
+            }
+            // Expanded above.
+            Scenario::ScaleOut => {}
             Scenario::Reports => runtime.block_on(reports::run(&mut report))?,
             Scenario::AgentCatchUp => runtime.block_on(agent::catch_up(&mut report))?,
             Scenario::AgentLatency => runtime.block_on(agent::latency(&mut report))?,

@@ -15,6 +15,12 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     // The writer touches the hot pages of every table; keep them in memory (64 MiB).
     conn.pragma_update(None, "cache_size", -65536)?;
+    // Checkpoints run on their own thread; this is only the WAL's bound (checkpoint.rs).
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        super::checkpoint::WRITER_BOUND_PAGES,
+    )?;
     common(&conn)?;
     Ok(conn)
 }

@@ -39,6 +39,18 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+/// The direction as a literal of the statement, not a parameter: the mId indexes are partial
+/// (`WHERE direction = 'incoming'`), and SQLite decides that such an index applies by looking at
+/// a parameter's value, which makes it re-prepare the cached statement on every run (it showed
+/// as 13% of the writer thread in the webhook benchmark's profile).
+fn direction_is(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Incoming => "direction = 'incoming'",
+        Direction::Outgoing => "direction = 'outgoing'",
+        Direction::Activity => "direction = 'activity'",
+    }
+}
+
 pub fn by_id(conn: &Connection, id: &MessageId) -> Result<Option<Message>, StoreError> {
     let Some(id) = id_param(id.as_str()) else {
         return Ok(None);
@@ -76,9 +88,10 @@ pub fn by_external_id(
     };
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM messages WHERE channel_id = ?1 AND direction = ?2 AND external_id = ?3"
+            "SELECT {COLUMNS} FROM messages WHERE channel_id = ?1 AND {} AND external_id = ?2",
+            direction_is(direction)
         ))?
-        .query_row(params![channel, direction.as_str(), external_id], row)
+        .query_row(params![channel, external_id], row)
         .optional()?)
 }
 
@@ -174,13 +187,11 @@ pub fn exists_by_external_id(
         return Ok(false);
     };
     Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM messages WHERE channel_id = ?1 AND direction = ?2 AND external_id = ?3",
-        )?
-        .query_row(
-            params![channel, direction.as_str(), external_id],
-            |_| Ok(()),
-        )
+        .prepare_cached(&format!(
+            "SELECT 1 FROM messages WHERE channel_id = ?1 AND {} AND external_id = ?2",
+            direction_is(direction)
+        ))?
+        .query_row(params![channel, external_id], |_| Ok(()))
         .optional()?
         .is_some())
 }

@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one writer thread with group commit, a pool of readers.
 
 mod automation;
+mod checkpoint;
 mod connection;
 mod contacts;
 mod conversations;
@@ -56,15 +57,17 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let (commits, _) = broadcast::channel(COMMIT_FANOUT);
         writer::spawn(conn, rx, commits.clone(), cipher.clone())?;
+        let readers = Arc::new(ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(MAX_READERS),
+            cipher,
+        });
+        checkpoint::spawn(path, Arc::downgrade(&readers))?;
         Ok(Self {
             commits,
             writes: tx,
-            readers: Arc::new(ReadPool {
-                path: path.to_path_buf(),
-                idle: Mutex::new(Vec::new()),
-                permits: Semaphore::new(MAX_READERS),
-                cipher,
-            }),
+            readers,
         })
     }
 }

@@ -66,7 +66,7 @@ fn commit_batch(
     commits: &broadcast::Sender<Committed>,
     cipher: &SecretCipher,
 ) {
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = %e, "cannot start a write transaction");
@@ -81,9 +81,29 @@ fn commit_batch(
     let mut answers = Vec::with_capacity(batch.len());
     let mut events: Vec<Arc<LogEvent>> = Vec::new();
     let mut jobs_enqueued = false;
+    let mut broken = None;
+    let mut replies_left = Vec::new();
     for req in batch.drain(..) {
-        let result = run_job(&mut tx, cipher, req.job, &mut events, &mut jobs_enqueued);
-        answers.push((req.reply, result));
+        if broken.is_some() {
+            replies_left.push(req.reply);
+            continue;
+        }
+        match run_job(&tx, cipher, req.job, &mut events, &mut jobs_enqueued) {
+            JobOutcome::Done(result) => answers.push((req.reply, result)),
+            JobOutcome::BatchBroken(e) => {
+                replies_left.push(req.reply);
+                broken = Some(e);
+            }
+        }
+    }
+    if let Some(e) = broken {
+        tracing::error!(error = %e, "a failed job could not be undone; the whole batch was rolled back");
+        drop(tx);
+        let replies = answers.into_iter().map(|(reply, _)| reply);
+        for reply in replies.chain(replies_left) {
+            let _ = reply.send(Err(AppError::internal("applying a change", &e)));
+        }
+        return;
     }
     match tx.commit() {
         Ok(()) => {
@@ -112,16 +132,16 @@ fn commit_batch(
 /// Runs one job in a savepoint: its changes (and events) stay only if it succeeds. A job that
 /// failed because a concurrent transaction got in the way runs again, a few times.
 fn run_job(
-    tx: &mut rusqlite::Transaction<'_>,
+    tx: &rusqlite::Transaction<'_>,
     cipher: &SecretCipher,
     mut job: WriteJob,
     events: &mut Vec<Arc<LogEvent>>,
     jobs_enqueued: &mut bool,
-) -> Result<BoxAny, AppError> {
+) -> JobOutcome {
     let mut attempt = 1;
     loop {
         match run_once(tx, cipher, &mut job, events, jobs_enqueued) {
-            Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
+            JobOutcome::Done(Err(e)) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
                 tracing::debug!(error = %e, attempt, "a write job met a concurrent transaction; running it again");
                 std::thread::sleep(backoff(attempt));
                 attempt += 1;
@@ -136,31 +156,112 @@ fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(5 << attempt.min(6))
 }
 
+/// One run of a job in a savepoint.
+///
+/// The savepoint statements come from the connection's statement cache (rusqlite's
+/// `Savepoint` parses its SQL anew each time). Should undoing a failed job fail, the state of
+/// the whole transaction is unknown: that is reported as [`JobOutcome::BatchBroken`] and the
+/// caller rolls the batch back.
 fn run_once(
-    tx: &mut rusqlite::Transaction<'_>,
+    tx: &rusqlite::Transaction<'_>,
     cipher: &SecretCipher,
     job: &mut WriteJob,
     events: &mut Vec<Arc<LogEvent>>,
     jobs_enqueued: &mut bool,
-) -> Result<BoxAny, AppError> {
-    let sp = tx.savepoint().map_err(StoreError::from)?;
+) -> JobOutcome {
+    if let Err(e) = savepoint(tx, "SAVEPOINT job") {
+        return JobOutcome::Done(Err(AppError::from(StoreError::from(e))));
+    }
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut stx = SqliteTx::new(&sp, cipher);
+        let mut stx = SqliteTx::new(tx, cipher);
         let result = job(&mut stx);
         (result, stx.appended, stx.jobs_enqueued)
     }));
-    match outcome {
-        Ok((Ok(value), appended, enqueued)) => {
-            sp.commit().map_err(StoreError::from)?;
-            events.extend(appended.into_iter().map(Arc::new));
-            *jobs_enqueued |= enqueued;
-            Ok(value)
-        }
-        // Dropping the savepoint rolls it back.
+    let result = match outcome {
+        Ok((Ok(value), appended, enqueued)) => match savepoint(tx, "RELEASE job") {
+            Ok(()) => {
+                events.extend(appended.into_iter().map(Arc::new));
+                *jobs_enqueued |= enqueued;
+                return JobOutcome::Done(Ok(value));
+            }
+            Err(e) => Err(AppError::from(StoreError::from(e))),
+        },
         Ok((Err(err), _, _)) => Err(err),
         Err(_) => Err(AppError::internal(
             "applying a change",
             "a write job panicked; its changes were rolled back",
         )),
+    };
+    match savepoint(tx, "ROLLBACK TO job").and_then(|()| savepoint(tx, "RELEASE job")) {
+        Ok(()) => JobOutcome::Done(result),
+        Err(e) => JobOutcome::BatchBroken(e),
+    }
+}
+
+fn savepoint(tx: &rusqlite::Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+enum JobOutcome {
+    Done(Result<BoxAny, AppError>),
+    /// A failed job could not be undone: nothing of the batch may commit.
+    BatchBroken(rusqlite::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::AppError;
+    use crate::secrets::SecretKeySetting;
+    use crate::store::Store;
+    use crate::store::sqlite::SqliteStore;
+
+    /// Jobs of one group commit: the refused and the panicking ones leave nothing behind, the
+    /// others all commit, and a later batch still works (the savepoints were released).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_job_undoes_only_itself_within_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(
+            SqliteStore::open(
+                &dir.path().join("m.db"),
+                &SecretKeySetting::DataDir,
+                dir.path(),
+            )
+            .unwrap(),
+        );
+        let writes = (0..60).map(|i| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx| {
+                        tx.put_meta(&format!("k{i}"), "v")?;
+                        match i % 3 {
+                            0 => Ok(()),
+                            1 => Err(AppError::invalid("refused after writing")),
+                            _ if i == 2 => panic!("a job that panics"),
+                            _ => Ok(()),
+                        }
+                    })
+                    .await
+            }
+        });
+        let results = futures::future::join_all(writes).await;
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i % 3 != 1 && i != 2, "job {i}: {r:?}");
+        }
+        let stored: Vec<bool> = store
+            .read(|tx| {
+                (0..60)
+                    .map(|i| Ok(tx.meta(&format!("k{i}"))?.is_some()))
+                    .collect::<Result<_, AppError>>()
+            })
+            .await
+            .unwrap();
+        for (i, s) in stored.iter().enumerate() {
+            assert_eq!(*s, i % 3 != 1 && i != 2, "k{i}");
+        }
+        store
+            .write(|tx| Ok(tx.put_meta("after", "v")?))
+            .await
+            .unwrap();
     }
 }
