@@ -1,6 +1,7 @@
 # IS-Messenger. Each target is a thin call; the scripts hold the logic.
 #   make run    set up what is missing, start the server and the desktop app
-#   make test   everything CI runs: lint, unit and integration tests, UI checks, end-to-end
+#   make test   everything CI runs: lint, unit and integration tests (the server's on SQLite and
+#               again on a private PostgreSQL), UI checks, end-to-end
 #   make e2e    only the end-to-end suite, inside a headless desktop session
 #   make bench  benchmarks with release builds (prints figures)
 #   make screenshots  the README's screenshots, from the real app on the demo workspace
@@ -13,7 +14,7 @@ FUZZ_REQUESTS ?= 1000000
 # Optional: stop starting requests after this many seconds (empty: no budget).
 FUZZ_SECONDS ?=
 
-.PHONY: fuzz run test lint ui-deps ui-build ui-test rust-test bindings bindings-check e2e e2e-build bench icons clean-data screenshots
+.PHONY: fuzz run test lint ui-deps ui-build ui-test rust-test rust-test-postgres bindings bindings-check e2e e2e-build bench icons clean-data screenshots
 
 run:
 	scripts/run
@@ -32,8 +33,16 @@ lint: ui-build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+# The workspace's test run; the PostgreSQL pass runs the server's test binaries it built.
+RUST_TEST_FLAGS = --workspace --locked --exclude messenger-e2e
+
 rust-test: ui-build
-	$(CARGO) test --workspace --locked --exclude messenger-e2e
+	$(CARGO) test $(RUST_TEST_FLAGS)
+	CARGO=$(CARGO) scripts/server-tests-on-postgres $(RUST_TEST_FLAGS)
+
+# The server's HTTP suite and store conformance suite on PostgreSQL (scripts/postgres-cluster).
+rust-test-postgres: ui-build
+	CARGO=$(CARGO) scripts/server-tests-on-postgres $(RUST_TEST_FLAGS)
 
 ui-test: ui-deps
 	$(NPM) --prefix ui run check

@@ -1,16 +1,15 @@
 //! Durability: the server process is killed (SIGKILL) during a burst of inbound webhooks;
-//! every message that was answered 200 is there after a restart.
+//! every message that was answered 200 is there after a restart (on the test run's database:
+//! the SQLite file, or PostgreSQL).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-use common::SERVER_BIN as BIN;
 
 fn serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
     let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--listen".into(), listen.into()];
@@ -21,7 +20,7 @@ fn serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_webhook_survives_a_kill() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
+    let out = common::server_command(dir.path())
         .args([
             "user",
             "add",

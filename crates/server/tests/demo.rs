@@ -1,19 +1,19 @@
 //! `messenger-server demo`: a seeded workspace, and simulated contacts writing in through the
-//! real webhook.
+//! real webhook (on the test run's database).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
-
 #[tokio::test]
 async fn the_demo_seeds_a_realistic_workspace_and_keeps_contacts_writing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
+    let mut child = common::server_command(dir.path())
         .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::piped())
@@ -113,7 +113,7 @@ async fn the_demo_seeds_a_realistic_workspace_and_keeps_contacts_writing() {
     child.wait().unwrap();
 
     // Started again on the same data, the demo does not seed twice.
-    let mut child = Command::new(BIN)
+    let mut child = common::server_command(dir.path())
         .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::piped())

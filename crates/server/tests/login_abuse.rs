@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
@@ -18,7 +18,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use common::SERVER_BIN as BIN;
 const CLOSE_SIGNED_OUT: u16 = 4001;
 
 /// A sign-in's answer: status, `Retry-After` and body.
@@ -234,7 +233,7 @@ struct ServerProcess {
 impl ServerProcess {
     fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(BIN)
+        let out = common::server_command(dir.path())
             .args(["user", "add", "--email", "o@example.com", "--name", "O"])
             .args([
                 "--password",

@@ -1,13 +1,14 @@
 //! Channel secrets at rest: the database holds neither a channel's api_token nor its
 //! signing_secret, yet the webhook accepts the token, deliveries are signed with the secret,
 //! a restart on the same data keeps working, the key file is the owner's alone, and a wrong
-//! or missing key stops the server at start with a sentence instead of garbage.
+//! or missing key stops the server at start with a sentence instead of garbage. The first test
+//! reads the SQLite file, so it runs on SQLite in every test run; the key checks run on the
+//! test run's database (PostgreSQL keeps the same key check).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use common::provider::Provider;
@@ -18,8 +19,6 @@ use messenger_server::clock::SystemClock;
 use messenger_server::secrets::{SecretKey, SecretKeySetting};
 use serde_json::json;
 use sha2::Sha256;
-
-const BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
 
 fn hmac_hex(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -80,7 +79,7 @@ async fn reply_reaches_the_provider(
     got[before].clone()
 }
 
-/// Stops the server and starts a new one on the same data directory.
+/// Stops the server and starts a new one on the same data directory and database.
 async fn restart(t: TestServer, key: SecretKeySetting) -> TestServer {
     let TestServer {
         server,
@@ -89,8 +88,10 @@ async fn restart(t: TestServer, key: SecretKeySetting) -> TestServer {
         clock,
         owner,
     } = t;
+    let database = server.state.config.database_url.clone();
     server.shutdown().await;
     let mut config = common::config(dir.path());
+    config.database_url = database;
     config.secret_key = key;
     let store = app::open_store(&config).unwrap();
     let server = app::start_with(config, store, Arc::new(SystemClock))
@@ -113,7 +114,7 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test]
 async fn channel_secrets_are_not_in_the_database_yet_webhook_and_signing_work_across_a_restart() {
-    let t = TestServer::start().await;
+    let t = TestServer::start_with(common::on_sqlite, None).await;
     let provider = Provider::start().await;
     let ch = t.channel("Web chat", false, Some(&provider.base)).await;
     assert!(ch.token.len() >= 40 && ch.secret.len() >= 40);
@@ -229,7 +230,7 @@ async fn a_wrong_or_missing_key_refuses_to_start_with_a_clear_message() {
 #[test]
 fn the_command_line_takes_the_key_from_the_environment_and_never_echoes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let help = Command::new(BIN)
+    let help = std::process::Command::new(common::SERVER_BIN)
         .args(["serve", "--help"])
         .output()
         .unwrap();
@@ -239,7 +240,7 @@ fn the_command_line_takes_the_key_from_the_environment_and_never_echoes_it() {
 
     let key = SecretKey::random().to_base64();
     let add = |key: &str| {
-        Command::new(BIN)
+        common::server_command(dir.path())
             .args(["user", "add", "--email", "o@example.com", "--name", "O"])
             .args([
                 "--password",

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod provider;
+pub mod test_database;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +22,19 @@ pub type Stream =
 /// The server binary, for tests that run it as its own process.
 pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_messenger-server");
 
+/// The server binary, for a command on `data_dir` (`serve`, `user add`, …): on the test
+/// database of that directory (`MESSENGER_DATABASE_URL`) when the tests run on PostgreSQL.
+pub fn server_command(data_dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(SERVER_BIN);
+    if let Some(url) = test_database::database_for(data_dir) {
+        command.env("MESSENGER_DATABASE_URL", url);
+    }
+    command
+}
+
 /// Starts the binary with `args` (which should listen on port 0) and waits for its
-/// "listening on" line; returns the process and its base URL.
+/// "listening on" line; returns the process and its base URL. With `--data-dir` and no
+/// `--database` among the args, it runs on that directory's test database.
 pub fn spawn_server<I, S>(args: I) -> (std::process::Child, String)
 where
     I: IntoIterator<Item = S>,
@@ -30,7 +42,17 @@ where
 {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let mut child = Command::new(SERVER_BIN)
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().into()).collect();
+    let data_dir = args
+        .iter()
+        .position(|a| a == "--data-dir")
+        .and_then(|i| args.get(i + 1));
+    let names_database = args.iter().any(|a| a == "--database");
+    let mut command = match data_dir {
+        Some(dir) if !names_database => server_command(std::path::Path::new(dir)),
+        _ => Command::new(SERVER_BIN),
+    };
+    let mut child = command
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -57,7 +79,30 @@ pub struct TestServer {
     pub owner: String,
 }
 
+/// A test server's configuration on `dir`, on the test database of `dir` (SQLite, or
+/// PostgreSQL when `MESSENGER_TEST_DATABASE_URL` is set).
 pub fn config(dir: &std::path::Path) -> ServerConfig {
+    let mut config = base_config(dir);
+    config.database_url = test_database::database_for(dir);
+    config
+}
+
+/// Makes a configuration use SQLite in its data directory whatever the test run's database
+/// (for tests about the SQLite file itself).
+pub fn on_sqlite(config: &mut ServerConfig) {
+    config.database_url = Some(format!(
+        "sqlite://{}",
+        config.data_dir.join("messenger.db").display()
+    ));
+}
+
+/// Whether this test run's servers are on PostgreSQL.
+pub fn on_postgres() -> bool {
+    test_database::postgres_server().is_some()
+}
+
+/// The test settings, with no database chosen yet.
+fn base_config(dir: &std::path::Path) -> ServerConfig {
     let mut config = ServerConfig::new(dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
     // Tests see retries quickly.
@@ -122,8 +167,13 @@ impl TestServer {
         manual: Option<Arc<ManualClock>>,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = config(dir.path());
+        let mut config = base_config(dir.path());
         tweak(&mut config);
+        // Chosen after the tweak: a test that moves the data directory (to restart on it)
+        // gets the database of the directory it chose.
+        if config.database_url.is_none() {
+            config.database_url = test_database::database_for(&config.data_dir);
+        }
         let store = app::open_store(&config).unwrap();
         let clock: Arc<dyn Clock> = match &manual {
             Some(c) => c.clone(),
