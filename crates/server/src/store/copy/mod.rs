@@ -108,10 +108,7 @@ async fn copy_into(
     }
     // One read transaction on the source: the copy is of one moment of the workspace.
     let snapshot = sqlite.unchecked_transaction().map_err(StoreError::from)?;
-    let target = client
-        .transaction()
-        .await
-        .map_err(connection_error)?;
+    let target = client.transaction().await.map_err(connection_error)?;
     plan::before_copy(&target, &tables).await?;
     let mut copied = Vec::with_capacity(tables.len());
     for table in &tables {

@@ -263,7 +263,10 @@ pub async fn before_copy(
     target: &tokio_postgres::Transaction<'_>,
     tables: &[TablePlan],
 ) -> Result<(), CopyError> {
-    for table in tables.iter().filter(|t| REPLACED.contains(&t.name.as_str())) {
+    for table in tables
+        .iter()
+        .filter(|t| REPLACED.contains(&t.name.as_str()))
+    {
         target
             .execute(&format!("DELETE FROM \"{}\"", table.name), &[])
             .await
@@ -310,10 +313,7 @@ pub async fn after_copy(
         .map_err(pg)?;
     if tables.iter().any(|t| t.name == "jobs") {
         target
-            .execute(
-                "UPDATE jobs SET locked_by = NULL, locked_until = NULL",
-                &[],
-            )
+            .execute("UPDATE jobs SET locked_by = NULL, locked_until = NULL", &[])
             .await
             .map_err(pg)?;
     }
