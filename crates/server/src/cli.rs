@@ -1,4 +1,4 @@
-//! The command line: `serve`, `user add` (and, later, `demo`), as DESIGN.md writes them.
+//! The command line: `serve`, `demo`, `user add` and `copy`, as DESIGN.md writes them.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -22,6 +22,9 @@ pub enum Command {
     /// Serve a seeded demo workspace (users, contacts with history, snippets) with simulated
     /// contacts writing in through the real webhook every few seconds.
     Demo(ServeArgs),
+    /// Copy a whole workspace from SQLite into an empty PostgreSQL database (moving up to
+    /// several instances); the source is only read.
+    Copy(CopyArgs),
     /// Manage users from the command line (works while the server runs).
     #[command(subcommand)]
     User(UserCommand),
@@ -41,6 +44,13 @@ pub struct StorageArgs {
     /// Default: <data-dir>/files.
     #[arg(long, env = "MESSENGER_FILES_DIR", value_name = "DIR")]
     pub files_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: SecretKeyArgs,
+}
+
+/// Where the key that seals channel secrets comes from.
+#[derive(Debug, Clone, Args)]
+pub struct SecretKeyArgs {
     /// The 256-bit key that encrypts channel secrets in the database, as base64 or 64 hex
     /// digits. Prefer the environment variable (a flag shows in the process list). Default:
     /// <data-dir>/secret.key, created with mode 0600 on first start. Back the key up: without
@@ -59,10 +69,10 @@ pub struct StorageArgs {
     pub secret_key_file: Option<PathBuf>,
 }
 
-impl StorageArgs {
+impl SecretKeyArgs {
     /// Where the secret key comes from; the key itself is parsed here so that a malformed one
     /// is reported without being echoed.
-    pub fn secret_key(&self) -> Result<SecretKeySetting, String> {
+    pub fn setting(&self) -> Result<SecretKeySetting, String> {
         if let Some(text) = &self.secret_key {
             return SecretKey::parse(text)
                 .map(SecretKeySetting::Value)
@@ -77,6 +87,21 @@ impl StorageArgs {
             None => SecretKeySetting::DataDir,
         })
     }
+}
+
+/// `copy --from sqlite://PATH --to postgres://…`: a whole workspace into an empty database.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The workspace to copy: sqlite://PATH of its messenger.db.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// An empty PostgreSQL database: postgres://USER@HOST:PORT/DB.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The source's secret key; default: secret.key beside the SQLite file. The PostgreSQL
+    /// instances must then run with the same key.
+    #[command(flatten)]
+    pub key: SecretKeyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use messenger_server::cli::{
-    Cli, Command, ServeArgs, SignInArgs, StorageArgs, UserAddArgs, UserCommand,
+    Cli, Command, CopyArgs, ServeArgs, SignInArgs, StorageArgs, UserAddArgs, UserCommand,
 };
 use messenger_server::clock::SystemClock;
 use messenger_server::{ServerConfig, app};
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::Demo(args) => demo(args).await,
             Command::User(UserCommand::Add(args)) => add_user(args).await,
+            Command::Copy(args) => copy(args).await,
         }
     });
     match result {
@@ -46,12 +47,50 @@ fn main() -> ExitCode {
 }
 
 fn config_from(storage: StorageArgs) -> Result<ServerConfig, String> {
-    let secret_key = storage.secret_key()?;
+    let secret_key = storage.key.setting()?;
     let mut config = ServerConfig::new(storage.data_dir);
     config.database_url = storage.database_url;
     config.files_dir = storage.files_dir;
     config.secret_key = secret_key;
     Ok(config)
+}
+
+/// `copy`: progress on stderr, the table of copied rows on stdout.
+async fn copy(args: CopyArgs) -> Result<(), String> {
+    let key = args.key.setting()?;
+    let started = std::time::Instant::now();
+    let mut progress = |line: &str| eprintln!("copy: {line}");
+    let copied =
+        messenger_server::store::copy::copy_workspace(&args.from, &args.to, &key, &mut progress)
+            .await
+            .map_err(|e| e.to_string())?;
+    let total: u64 = copied.iter().map(|c| c.rows).sum();
+    let mut report = String::new();
+    for c in &copied {
+        report.push_str(&format!("{:<28} {:>10}\n", c.table, c.rows));
+    }
+    report.push_str(&format!(
+        "copied {total} rows in {:.1} s; start every instance with --database {} and the same \
+         secret key and files directory\n",
+        started.elapsed().as_secs_f64(),
+        redact(&args.to)
+    ));
+    announce(&report);
+    Ok(())
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 fn apply_sign_in(config: &mut ServerConfig, args: SignInArgs) {

@@ -8,6 +8,7 @@
 //! Events appended in a transaction are published to subscribers after it commits, in `seq`
 //! order.
 
+pub mod copy;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;

@@ -8,7 +8,7 @@
 //! domain (which never sees SQL) does not use.
 
 mod automation;
-mod connection;
+pub(crate) mod connection;
 mod contacts;
 mod conversations;
 mod convert;
