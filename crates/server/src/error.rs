@@ -101,6 +101,7 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::Conflict(what) => AppError::conflict(what),
             StoreError::NotFound(what) => AppError::not_found(&what),
+            StoreError::Invalid(what) => AppError::invalid(what),
             // Not logged here: the store runs the transaction again, and logs if it gives up.
             retryable @ StoreError::Retryable(_) => AppError {
                 cause: Some(Box::new(retryable)),

@@ -34,6 +34,9 @@ pub enum StoreError {
     /// A uniqueness rule refused the write; the text says which, for people.
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot hold a value as given (a NUL character in PostgreSQL's text).
+    #[error("{0}")]
+    Invalid(String),
     /// A row that must exist does not.
     #[error("{0}")]
     NotFound(String),

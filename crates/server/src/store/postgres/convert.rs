@@ -18,7 +18,9 @@ pub use crate::store::sqlite::convert::{
 /// A database error as the store reports it: [`StoreError::Retryable`] when running the
 /// transaction again may succeed.
 pub fn backend(e: tokio_postgres::Error) -> StoreError {
-    if is_retryable(&e) {
+    if e.code() == Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
+        StoreError::Invalid("Text cannot contain the NUL character (\\u0000).".into())
+    } else if is_retryable(&e) {
         StoreError::Retryable(Box::new(e))
     } else {
         StoreError::Backend(Box::new(e))
