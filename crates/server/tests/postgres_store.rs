@@ -3,6 +3,8 @@
 //! Skipped (with a notice) unless `MESSENGER_TEST_DATABASE_URL` names a PostgreSQL server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// A new, empty database on the test server, and its URL.
 async fn fresh_database() -> Option<String> {
-    let Ok(server) = std::env::var("MESSENGER_TEST_DATABASE_URL") else {
+    let Some(server) = common::test_database::postgres_server() else {
         // Straight to stderr: libtest keeps a passing test's own output to itself.
         let _ = writeln!(
             std::io::stderr(),
@@ -31,22 +33,7 @@ async fn fresh_database() -> Option<String> {
         );
         return None;
     };
-    let (client, conn) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-        .await
-        .expect("connect to MESSENGER_TEST_DATABASE_URL");
-    tokio::spawn(conn);
-    let name = format!("store_{}", uuid::Uuid::new_v4().simple());
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = server.trim_end_matches('/');
-    // A server URL may already name a database; the test's own replaces it.
-    let base = match base.rsplit_once('/') {
-        Some((head, tail)) if !head.ends_with('/') && !tail.contains('@') => head,
-        _ => base,
-    };
-    Some(format!("{base}/{name}"))
+    Some(common::test_database::fresh_database(&server))
 }
 
 fn key() -> SecretKeySetting {
