@@ -671,21 +671,7 @@ fn kill_first(d: &Deployment) {
 impl Deployment {
     async fn contact_on(&self, i: usize, external: &str) -> String {
         let page = self.get(i, "/contacts?status=any&limit=500").await;
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| {
-                c["channels"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|ch| ch["external_id"] == external)
-            })
-            .unwrap_or_else(|| panic!("no contact {external}"))["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        common::contact_with_external(&page, external)
     }
 }
 

@@ -397,21 +397,7 @@ impl TestServer {
             .get("/contacts?status=any&limit=500", &self.owner)
             .await
             .ok(200);
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| {
-                c["channels"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|ch| ch["external_id"] == external)
-            })
-            .unwrap_or_else(|| panic!("no contact {external} in {page}"))["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        contact_with_external(&page, external)
     }
 
     /// A contact's timeline, oldest first.
@@ -473,4 +459,23 @@ pub async fn error_of(res: reqwest::Response) -> (u16, String, String) {
 /// A fresh client id (UUID v7, as the agent makes them).
 pub fn client_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// The id of the contact of a `/contacts` page that has this channel identity.
+pub fn contact_with_external(page: &Value, external: &str) -> String {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["channels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|ch| ch["external_id"] == external)
+        })
+        .unwrap_or_else(|| panic!("no contact {external} in {page}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
