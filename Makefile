@@ -33,36 +33,38 @@ lint: ui-build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# The workspace's test run; the PostgreSQL pass runs the server's test binaries it built.
-RUST_TEST_FLAGS = --workspace --locked --exclude messenger-e2e
-
+# Every cargo step of `make test` shares one build, `cargo test --workspace --locked`: a step
+# that runs some of the tests runs their executables (scripts/test-binaries), because a narrower
+# cargo selection resolves other features and compiles much of the tree a second time.
 rust-test: ui-build
-	$(CARGO) test $(RUST_TEST_FLAGS)
-	CARGO=$(CARGO) scripts/server-tests-on-postgres $(RUST_TEST_FLAGS)
+	$(CARGO) test --workspace --locked --exclude messenger-e2e
+	CARGO=$(CARGO) scripts/server-tests-on-postgres
 
 # The server's HTTP suite and store conformance suite on PostgreSQL (scripts/postgres-cluster).
 rust-test-postgres: ui-build
-	CARGO=$(CARGO) scripts/server-tests-on-postgres $(RUST_TEST_FLAGS)
+	CARGO=$(CARGO) scripts/server-tests-on-postgres
 
 ui-test: ui-deps
 	$(NPM) --prefix ui run check
 	$(NPM) --prefix ui test
 
 # The TypeScript types in ui/src/lib/bindings are generated from the Rust types.
-bindings:
-	UPDATE_BINDINGS=1 $(CARGO) test -p messenger-agent --test typescript_bindings
+bindings: ui-build
+	UPDATE_BINDINGS=1 CARGO=$(CARGO) scripts/test-binaries run crates/agent typescript_bindings
 
-bindings-check:
-	$(CARGO) test -p messenger-agent --locked --test typescript_bindings
+bindings-check: ui-build
+	CARGO=$(CARGO) scripts/test-binaries run crates/agent typescript_bindings
 
+# --workspace --bins: the binaries with the features of the shared test build (a -p build
+# would not be).
 e2e-build: ui-build
-	$(CARGO) build --locked -p messenger-server -p messenger-agent -p messenger-desktop
+	$(CARGO) build --workspace --locked --bins
 
 e2e: e2e-build
-	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e -- --test-threads=1
+	CARGO=$(CARGO) scripts/desktop-session run scripts/test-binaries run tests -- --test-threads=1
 
 screenshots: e2e-build
-	scripts/desktop-session run $(CARGO) test --locked -p messenger-e2e --test screenshots -- --ignored
+	CARGO=$(CARGO) scripts/desktop-session run scripts/test-binaries run tests screenshots -- --ignored
 
 bench: ui-build
 	scripts/bench
