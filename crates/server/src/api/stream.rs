@@ -6,16 +6,22 @@
 //! events at or below the last one sent are skipped. Pings go out every heartbeat; a peer that
 //! stays silent for three is dropped. A reader too slow for the feed is closed with code 4008
 //! and told where to resume, rather than buffered without bound.
+//!
+//! One commit reaches every connected stream, so a frame is built once per event and shared
+//! (`LogEvent::shared_frame`), and a stream that wakes to several waiting commits writes them
+//! all before one flush: under load the batches grow instead of the queue.
 
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::response::Response;
+use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use messenger_protocol::{ApiErrorBody, Seq, Settings, User};
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::sync::check_cursor;
 use super::{ApiQuery, read_as};
@@ -35,6 +41,9 @@ pub const CLOSE_SERVER_ERROR: u16 = 1011;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 const BACKLOG_PAGE: usize = 1000;
+/// At most this many waiting commits are written before a flush, so the first of them is not
+/// held back without bound.
+const COALESCED_COMMITS: usize = 256;
 /// How long a close frame may wait for a reader that stopped reading to drain its socket.
 const CLOSE_GRACE: Duration = Duration::from_secs(30);
 
@@ -72,6 +81,7 @@ pub async fn stream(
             settings: Settings::default(),
             scope: Scope::All,
             last_sent: since,
+            delivered: since,
         };
         let reason = conn.run(socket).await;
         presence::disconnected(&presence_state, &user_id).await;
@@ -85,7 +95,10 @@ struct Connection {
     token_hash: String,
     settings: Settings,
     scope: Scope,
+    /// The last event written to the socket (or passed over as withheld).
     last_sent: Seq,
+    /// The last event of a completed flush: where a reader too slow to read resumes.
+    delivered: Seq,
 }
 
 /// Why a stream ended.
@@ -132,34 +145,11 @@ impl Connection {
         let mut heard = Instant::now();
         loop {
             tokio::select! {
-                commit = live.recv() => match commit {
-                    Ok(Committed::Events(events)) => {
-                        for event in events {
-                            if event.seq <= self.last_sent {
-                                continue;
-                            }
-                            if event.seq > self.last_sent + 1 {
-                                // Defensive: fill any hole from the log before going on.
-                                if let Err(end) = self.catch_up(sink, event.seq - 1).await {
-                                    return end;
-                                }
-                            }
-                            if let Err(end) = self.send_live(sink, &event).await {
-                                return end;
-                            }
-                        }
+                commit = live.recv() => {
+                    if let Err(end) = self.forward(sink, &mut live, commit).await {
+                        return end;
                     }
-                    Ok(Committed::JobsEnqueued) => {}
-                    Err(RecvError::Lagged(_)) => {
-                        return End::Closed(
-                            CLOSE_LAGGED,
-                            format!("too slow for the live feed; reconnect with since={}", self.last_sent),
-                        );
-                    }
-                    Err(RecvError::Closed) => {
-                        return End::Closed(CLOSE_GOING_AWAY, "the server is shutting down".into());
-                    }
-                },
+                }
                 frame = incoming.next() => match frame {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return End::PeerGone,
                     Some(Ok(_)) => heard = Instant::now(),
@@ -183,12 +173,68 @@ impl Connection {
                         Ok(Err(_)) => return End::PeerGone,
                         Err(_) => return End::Closed(
                             CLOSE_LAGGED,
-                            format!("too slow to read; reconnect with since={}", self.last_sent),
+                            format!("too slow to read; reconnect with since={}", self.delivered),
                         ),
                     }
                 }
             }
         }
+    }
+
+    /// Writes a commit of the live feed and the commits waiting behind it (up to
+    /// [`COALESCED_COMMITS`]), then flushes once.
+    async fn forward(
+        &mut self,
+        sink: &mut Sink,
+        live: &mut Receiver<Committed>,
+        first: Result<Committed, RecvError>,
+    ) -> Result<(), End> {
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(commit) = next.take() {
+            match commit {
+                Ok(Committed::Events(events)) => {
+                    for event in events {
+                        if event.seq <= self.last_sent {
+                            continue;
+                        }
+                        if event.seq > self.last_sent + 1 {
+                            // Defensive: fill any hole from the log before going on.
+                            self.catch_up(sink, event.seq - 1).await?;
+                        }
+                        self.follow(&event)?;
+                        let frame = LogView::live(self.scope.clone()).frame(&event);
+                        self.feed(sink, event.seq, frame).await?;
+                    }
+                }
+                Ok(Committed::JobsEnqueued) => {}
+                Err(RecvError::Lagged(_)) => {
+                    return Err(End::Closed(
+                        CLOSE_LAGGED,
+                        format!(
+                            "too slow for the live feed; reconnect with since={}",
+                            self.last_sent
+                        ),
+                    ));
+                }
+                Err(RecvError::Closed) => {
+                    return Err(End::Closed(
+                        CLOSE_GOING_AWAY,
+                        "the server is shutting down".into(),
+                    ));
+                }
+            }
+            taken += 1;
+            if taken < COALESCED_COMMITS {
+                next = match live.try_recv() {
+                    Ok(commit) => Some(Ok(commit)),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                    Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                };
+            }
+        }
+        self.flush(sink).await
     }
 
     /// Sends logged events after `last_sent`, up to `until`, as the reader sees them now: each
@@ -225,38 +271,55 @@ impl Connection {
             let full = page.len() == BACKLOG_PAGE;
             for event in page {
                 if event.seq > until {
-                    return Ok(());
+                    return self.flush(sink).await;
                 }
                 let frame = view.frame(&event);
-                self.send(sink, event.seq, frame).await?;
+                self.feed(sink, event.seq, frame).await?;
             }
+            self.flush(sink).await?;
             if !full {
                 return Ok(());
             }
         }
     }
 
-    /// Sends one live event as this reader sees it, after following what it changes about the
-    /// reader (settings, their role).
-    async fn send_live(&mut self, sink: &mut Sink, event: &LogEvent) -> Result<(), End> {
-        self.follow(event)?;
-        let frame = LogView::live(self.scope.clone()).frame(event);
-        self.send(sink, event.seq, frame).await
-    }
-
-    /// Sends a frame (or only moves past a withheld event).
-    async fn send(&mut self, sink: &mut Sink, seq: Seq, frame: Option<String>) -> Result<(), End> {
+    /// Writes a frame without flushing (or only moves past a withheld event).
+    async fn feed(&mut self, sink: &mut Sink, seq: Seq, frame: Option<Bytes>) -> Result<(), End> {
         self.last_sent = seq;
-        let Some(json) = frame else {
+        let Some(bytes) = frame else {
             return Ok(());
         };
+        let text = Utf8Bytes::try_from(bytes).map_err(|_| {
+            End::Closed(CLOSE_SERVER_ERROR, format!("event {seq} is not UTF-8 text"))
+        })?;
         let timeout = self.state.config.stream_send_timeout;
-        match tokio::time::timeout(timeout, sink.send(Message::Text(Utf8Bytes::from(json)))).await {
+        self.timed(timeout, sink.feed(Message::Text(text))).await
+    }
+
+    /// Sends what [`Connection::feed`] wrote.
+    async fn flush(&mut self, sink: &mut Sink) -> Result<(), End> {
+        if self.delivered == self.last_sent {
+            return Ok(());
+        }
+        let timeout = self.state.config.stream_send_timeout;
+        self.timed(timeout, sink.flush()).await?;
+        self.delivered = self.last_sent;
+        Ok(())
+    }
+
+    /// A write to the socket that a reader who stopped reading cannot hold up for longer than
+    /// `timeout`: they are told to resume after what was surely delivered.
+    async fn timed(
+        &self,
+        timeout: Duration,
+        write: impl Future<Output = Result<(), axum::Error>>,
+    ) -> Result<(), End> {
+        match tokio::time::timeout(timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::PeerGone),
             Err(_) => Err(End::Closed(
                 CLOSE_LAGGED,
-                format!("too slow to read; reconnect with since={}", seq - 1),
+                format!("too slow to read; reconnect with since={}", self.delivered),
             )),
         }
     }

@@ -71,24 +71,30 @@ pub async fn sync(
     }
     let since = q.since;
     // Filtered inside the read: visibility is decided with the assignments of this snapshot.
-    let (frames, next_seq, has_more, head) = read_as(&state, me, move |tx, ctx| {
+    let (mut body, next_seq, has_more, head) = read_as(&state, me, move |tx, ctx| {
         check_cursor(tx, since)?;
         let events = tx.events_after(since, limit)?;
         let view = LogView::now(tx, ctx.scope(), &events)?;
-        let frames: Vec<String> = events.iter().filter_map(|e| view.frame(e)).collect();
+        // Built as text, in one buffer: the events' JSON is stored ready to send.
+        let size = events.iter().map(|e| e.data.len() + 96).sum::<usize>() + 96;
+        let mut body = String::with_capacity(size);
+        body.push_str(r#"{"events":["#);
+        let mut first = true;
+        for event in &events {
+            let mark = body.len();
+            if !first {
+                body.push(',');
+            }
+            if view.write_frame(event, &mut body) {
+                first = false;
+            } else {
+                body.truncate(mark);
+            }
+        }
         let next_seq = events.last().map(|e| e.seq).unwrap_or(since);
-        Ok((frames, next_seq, events.len() == limit, tx.last_seq()?))
+        Ok((body, next_seq, events.len() == limit, tx.last_seq()?))
     })
     .await?;
-    // Built as text: the events' JSON is stored ready to send.
-    let mut body = String::with_capacity(frames.iter().map(|f| f.len() + 1).sum::<usize>() + 96);
-    body.push_str(r#"{"events":["#);
-    for (i, frame) in frames.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(frame);
-    }
     body.push_str(&format!(
         r#"],"next_seq":{next_seq},"has_more":{has_more},"head_seq":{head}}}"#
     ));

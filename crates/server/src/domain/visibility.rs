@@ -7,6 +7,9 @@
 //! what it had.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
 
 use messenger_protocol::{AgentVisibility, ContactId, Role, Settings, UserId};
 
@@ -85,19 +88,56 @@ impl LogView {
         }
     }
 
-    /// One log event as this reader sees it: its JSON frame, or nothing.
-    pub fn frame(&self, event: &LogEvent) -> Option<String> {
+    /// What this reader gets of one event.
+    fn shown<'e>(&self, event: &'e LogEvent) -> Shown<'e> {
         if self.may_see(event) {
-            return Some(event.to_json());
+            return Shown::Whole;
         }
         match (event.kind.as_str(), &event.contact_id) {
-            ("contact.upserted", Some(contact)) => Some(format!(
-                r#"{{"seq":{},"type":"contact.removed","at":"{}","data":{{"id":"{}"}}}}"#,
-                event.seq, event.at, contact
-            )),
-            _ => None,
+            ("contact.upserted", Some(contact)) => Shown::Removed(contact),
+            _ => Shown::Withheld,
         }
     }
+
+    /// One log event as this reader sees it: its JSON frame, or nothing. A whole frame is the
+    /// event's shared one (built once for all readers).
+    pub fn frame(&self, event: &LogEvent) -> Option<Bytes> {
+        match self.shown(event) {
+            Shown::Whole => Some(event.shared_frame()),
+            Shown::Removed(contact) => {
+                let mut out = String::new();
+                write_removed(&mut out, event, contact);
+                Some(Bytes::from(out))
+            }
+            Shown::Withheld => None,
+        }
+    }
+
+    /// Appends the frame of [`LogView::frame`] to `out`; false when the event is withheld.
+    pub fn write_frame(&self, event: &LogEvent, out: &mut String) -> bool {
+        match self.shown(event) {
+            Shown::Whole => event.write_json(out),
+            Shown::Removed(contact) => write_removed(out, event, contact),
+            Shown::Withheld => return false,
+        }
+        true
+    }
+}
+
+enum Shown<'e> {
+    Whole,
+    /// A contact the reader may not see now: `contact.removed {id}`.
+    Removed(&'e ContactId),
+    Withheld,
+}
+
+fn write_removed(out: &mut String, event: &LogEvent, contact: &ContactId) {
+    // Writing into a String cannot fail.
+    let _ = write!(
+        out,
+        r#"{{"seq":{},"type":"contact.removed","at":"{}","data":{{"id":"{}"}}}}"#,
+        event.seq, event.at, contact
+    );
 }
 
 #[cfg(test)]
@@ -116,6 +156,7 @@ mod tests {
             contact_id: Some(ContactId("9".into())),
             assignee_id: assignee.map(|a| UserId(a.into())),
             data: Arc::from(r#"{"id":"9"}"#),
+            frame: Default::default(),
         }
     }
 
@@ -139,7 +180,7 @@ mod tests {
     fn a_hidden_contact_upsert_reads_as_removed_and_other_events_are_withheld() {
         let view = LogView::live(Scope::AssignedTo(UserId("1".into())));
         let removed = view.frame(&event("contact.upserted", Some("2"))).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&removed).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&removed).unwrap();
         assert_eq!(v["type"], "contact.removed");
         assert_eq!(v["data"]["id"], "9");
         assert_eq!(v["seq"], 5);

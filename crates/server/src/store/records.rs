@@ -1,7 +1,10 @@
 //! Rows as the store holds them where they differ from the wire types: secrets the API never
 //! shows, inputs for inserts, and the event log's own row.
 
-use std::sync::Arc;
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 
 use messenger_protocol::{
     Activity, Actor, Attachment, Channel, ChannelCredentials, ChannelId, ChannelKind, ClientId,
@@ -170,15 +173,34 @@ pub struct LogEvent {
     pub assignee_id: Option<UserId>,
     /// The `data` member, as JSON text.
     pub data: Arc<str>,
+    /// The whole frame, built by the first reader that sends it and shared by the others (a
+    /// commit fans out to every connected stream). Stores leave it empty.
+    pub frame: OnceLock<Bytes>,
 }
 
 impl LogEvent {
     /// The event as one JSON text frame: `{"seq", "type", "at", "data"}`.
     pub fn to_json(&self) -> String {
-        format!(
+        let mut out = String::with_capacity(self.data.len() + self.kind.len() + 64);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the frame of [`LogEvent::to_json`] to `out` (a page of `/sync` is built so).
+    pub fn write_json(&self, out: &mut String) {
+        // Writing into a String cannot fail.
+        let _ = write!(
+            out,
             r#"{{"seq":{},"type":"{}","at":"{}","data":{}}}"#,
             self.seq, self.kind, self.at, self.data
-        )
+        );
+    }
+
+    /// The frame of [`LogEvent::to_json`], built once per event however many readers send it.
+    pub fn shared_frame(&self) -> Bytes {
+        self.frame
+            .get_or_init(|| Bytes::from(self.to_json()))
+            .clone()
     }
 }
 

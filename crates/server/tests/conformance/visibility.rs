@@ -70,7 +70,12 @@ async fn read_log_as(
             let view = LogView::now(tx, scope.clone(), &events)?;
             Ok(events
                 .iter()
-                .map(|e| (e.contact_id.clone(), e.kind.clone(), view.frame(e)))
+                .map(|e| {
+                    let frame = view
+                        .frame(e)
+                        .map(|f| String::from_utf8_lossy(&f).into_owned());
+                    (e.contact_id.clone(), e.kind.clone(), frame)
+                })
                 .collect())
         })
         .await

@@ -30,6 +30,7 @@ pub fn event_row(r: &Row) -> Result<LogEvent, StoreError> {
         contact_id: opt_typed::<ContactId>(r.col(3)?),
         assignee_id: opt_typed::<UserId>(r.col(4)?),
         data: Arc::from(r.col::<&str>(5)?),
+        frame: Default::default(),
     })
 }
 
@@ -66,6 +67,7 @@ impl PendingEvent {
             contact_id: self.contact_id,
             assignee_id: self.assignee_id,
             data: self.data,
+            frame: Default::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<LogEvent> {
         contact_id: opt_typed::<ContactId>(r.get(3)?),
         assignee_id: opt_typed::<UserId>(r.get(4)?),
         data: Arc::from(r.get::<_, String>(5)?),
+        frame: Default::default(),
     })
 }
 
@@ -78,6 +79,7 @@ pub fn append(
         contact_id,
         assignee_id: assignee.cloned(),
         data: Arc::from(data),
+        frame: Default::default(),
     })
 }
 
