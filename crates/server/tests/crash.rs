@@ -5,17 +5,10 @@
 
 mod common;
 
-use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-fn serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
-    let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--listen".into(), listen.into()];
-    args.extend(["--data-dir".into(), dir.into()]);
-    common::spawn_server(args)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_webhook_survives_a_kill() {
@@ -38,7 +31,7 @@ async fn every_acknowledged_webhook_survives_a_kill() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let (mut child, base) = serve(dir.path(), "127.0.0.1:0");
+    let (mut child, base) = common::serve(dir.path(), "127.0.0.1:0", &[]);
     let http = reqwest::Client::new();
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
@@ -96,7 +89,7 @@ async fn every_acknowledged_webhook_survives_a_kill() {
         acked.len()
     );
 
-    let (mut child, base) = serve(dir.path(), "127.0.0.1:0");
+    let (mut child, base) = common::serve(dir.path(), "127.0.0.1:0", &[]);
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": "o@example.com", "password": "owner-password"}))

@@ -63,10 +63,8 @@ impl Drop for Deployment {
 }
 
 fn serve(dir: &std::path::Path, lease_ms: u64) -> (Child, String) {
-    let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--listen".into()];
-    args.extend(["127.0.0.1:0".into(), "--data-dir".into(), dir.into()]);
-    args.extend(["--job-lease-ms".into(), lease_ms.to_string().into()]);
-    common::spawn_server(args)
+    let lease = lease_ms.to_string();
+    common::serve(dir, "127.0.0.1:0", &["--job-lease-ms", &lease])
 }
 
 impl Deployment {
@@ -226,18 +224,7 @@ async fn post_webhook(http: &reqwest::Client, base: &str, token: &str, body: &Va
 }
 
 async fn open_stream(base: &str, token: &str, since: i64) -> Option<common::Stream> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = format!(
-        "{}/api/v1/stream?since={since}",
-        base.replacen("http://", "ws://", 1)
-    );
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(req)
-        .await
-        .ok()
-        .map(|(s, _)| s)
+    common::open_stream(base, token, since).await.ok()
 }
 
 /// Reads a stream until an event with seq `last` arrived; the seqs read.

@@ -70,6 +70,32 @@ where
     (child, base)
 }
 
+/// `serve` on `dir` (its test database) listening on `listen`, with `extra` arguments; waits for
+/// it to listen (see [`spawn_server`]).
+pub fn serve(dir: &std::path::Path, listen: &str, extra: &[&str]) -> (std::process::Child, String) {
+    let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--listen".into(), listen.into()];
+    args.extend(["--data-dir".into(), dir.into()]);
+    args.extend(extra.iter().map(std::ffi::OsString::from));
+    spawn_server(args)
+}
+
+/// Opens `GET /stream?since=` on the server at `base` (`http://…`) with `token`.
+pub async fn open_stream(
+    base: &str,
+    token: &str,
+    since: i64,
+) -> Result<Stream, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/stream?since={since}",
+        base.replacen("http://", "ws://", 1)
+    );
+    let mut req = url.into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    Ok(tokio_tungstenite::connect_async(req).await?.0)
+}
+
 pub struct TestServer {
     pub server: RunningServer,
     pub dir: tempfile::TempDir,
@@ -226,14 +252,9 @@ impl TestServer {
 
     /// Opens `GET /stream?since=` with the bearer token on the upgrade request.
     pub async fn stream(&self, token: &str, since: i64) -> Stream {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut req = self
-            .ws_url(&format!("/stream?since={since}"))
-            .into_client_request()
-            .unwrap();
-        req.headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        tokio_tungstenite::connect_async(req).await.unwrap().0
+        open_stream(&format!("http://{}", self.server.addr), token, since)
+            .await
+            .unwrap()
     }
 
     pub async fn add_user(&self, email: &str, password: &str, role: Role) {

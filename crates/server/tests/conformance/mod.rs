@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod leases;
 pub mod log;
 pub mod presence;
+pub mod refusals;
 pub mod retry;
 pub mod text;
 pub mod visibility;
@@ -39,6 +40,7 @@ macro_rules! store_conformance_tests {
                 retry::a_transaction_that_met_a_concurrent_one_runs_again_and_commits_once,
                 retry::a_transaction_that_never_gets_through_gives_up_leaving_nothing,
                 text::texts_are_kept_as_written_or_refused_as_invalid,
+                refusals::a_refused_write_leaves_nothing_and_the_writes_around_it_commit,
             );
         }
     };

@@ -43,8 +43,8 @@ async fn store_failing(
     (runs.load(Ordering::SeqCst), answer)
 }
 
-/// (messages with this text, events mentioning it, jobs with this payload).
-async fn traces(
+/// (messages with the text of `m_id`, events mentioning it, jobs with this payload).
+pub async fn traces(
     store: &Arc<dyn Store>,
     channel: &ChannelRecord,
     m_id: &str,

@@ -1,10 +1,13 @@
 //! The writers and their group commit.
 //!
 //! Each instance runs a few writer threads. A writer takes the write jobs that queued up
-//! (a batch), runs each in its own savepoint (so one refused job does not undo the others)
-//! inside one READ COMMITTED transaction, then numbers and logs the events the batch appended
-//! through `log_head`, notifies, and commits: one commit for many requests. A caller hears
-//! back only after that commit and after its events were published.
+//! (a batch), runs them inside one READ COMMITTED transaction, then numbers and logs the
+//! events the batch appended through `log_head`, notifies, and commits: one commit for many
+//! requests. A caller hears back only after that commit and after its events were published.
+//!
+//! One refused job must not undo the others, yet a savepoint per job costs two more round
+//! trips each: a batch first runs plainly, and only when one of its jobs fails is it rolled
+//! back and run again with each job in its own savepoint (as on SQLite).
 //!
 //! A batch that meets a serialization failure or a deadlock (SQLSTATE 40001 / 40P01), loses
 //! its connection before the commit, or has a job answering `StoreError::Retryable`, is rolled
@@ -64,6 +67,10 @@ enum Failed {
     Retry(StoreError),
     /// Its callers hear this.
     Final(AppError),
+    /// Run without savepoints, a job failed: the batch runs again with them.
+    JobFailed,
+    /// Run without savepoints, the batch's only job was refused: its caller hears this.
+    Refused(AppError),
 }
 
 /// A committed batch: the answers and the events it logged.
@@ -102,10 +109,21 @@ impl Writers {
     /// Runs the batch until it commits or fails for good, then answers every caller.
     fn commit(&self, batch: &mut Vec<WriteRequest>) {
         let mut attempt = 0;
+        let mut savepoints = false;
         let outcome = loop {
             attempt += 1;
-            match self.run_batch(batch) {
+            match self.run_batch(batch, savepoints) {
                 Ok(done) => break Ok(done),
+                Err(Failed::JobFailed) => {
+                    savepoints = true;
+                    attempt -= 1;
+                }
+                Err(Failed::Refused(e)) => {
+                    if let Some(req) = batch.pop() {
+                        let _ = req.reply.send(Err(e));
+                    }
+                    return;
+                }
                 Err(Failed::Retry(e)) if attempt < MAX_ATTEMPTS => {
                     tracing::debug!(error = %e, attempt, "write batch conflicted; running it again");
                     // Spread the retries of batches that collided.
@@ -158,12 +176,16 @@ impl Writers {
         }
     }
 
-    fn run_batch(&self, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
+    fn run_batch(&self, batch: &mut [WriteRequest], savepoints: bool) -> Result<Done, Failed> {
         let client = self.rt.block_on(self.pool.get()).map_err(|e| {
             Failed::Retry(StoreError::backend(format!("no database connection: {e}")))
         })?;
         let db = Db::new(&client, &self.rt);
-        let result = self.run_in_transaction(&db, batch);
+        let result = if savepoints {
+            self.run_in_transaction(&db, batch)
+        } else {
+            self.run_plainly(&db, batch)
+        };
         if result.is_err() && db.batch("ROLLBACK").is_err() {
             // A connection in an unknown state never goes back to the pool.
             drop(deadpool_postgres::Object::take(client));
@@ -171,16 +193,42 @@ impl Writers {
         result
     }
 
-    fn run_in_transaction(&self, db: &Db<'_>, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
-        let step = |r: Result<(), StoreError>| {
-            r.map_err(|e| {
-                if db.retryable() {
-                    Failed::Retry(e)
-                } else {
-                    Failed::Final(AppError::from(e))
+    /// The batch in one transaction without savepoints; any failed job stops it (see the
+    /// module comment).
+    fn run_plainly(&self, db: &Db<'_>, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
+        step(db, db.batch("BEGIN"))?;
+        let alone = batch.len() == 1;
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut pending: Vec<PendingEvent> = Vec::new();
+        let mut jobs_enqueued = false;
+        for req in batch.iter_mut() {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
+                let result = (req.job)(&mut tx);
+                (result, tx.appended, tx.jobs_enqueued)
+            }));
+            if db.retryable() {
+                return Err(Failed::Retry(StoreError::backend(
+                    "a concurrent transaction got in the way",
+                )));
+            }
+            match outcome {
+                Ok((Ok(value), appended, enqueued)) => {
+                    pending.extend(appended);
+                    jobs_enqueued |= enqueued;
+                    answers.push(Ok(value));
                 }
-            })
-        };
+                Ok((Err(e), _, _)) if alone && !e.is_retryable() => {
+                    return Err(Failed::Refused(e));
+                }
+                Ok((Err(_), _, _)) | Err(_) => return Err(Failed::JobFailed),
+            }
+        }
+        self.finish(db, answers, pending, jobs_enqueued)
+    }
+
+    fn run_in_transaction(&self, db: &Db<'_>, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
+        let step = |r: Result<(), StoreError>| step(db, r);
         step(db.batch("BEGIN"))?;
         let mut answers = Vec::with_capacity(batch.len());
         let mut pending: Vec<PendingEvent> = Vec::new();
@@ -232,19 +280,25 @@ impl Writers {
                 }
             }
         }
+        self.finish(db, answers, pending, jobs_enqueued)
+    }
+
+    /// Numbers and logs the batch's events, notifies, and commits.
+    fn finish(
+        &self,
+        db: &Db<'_>,
+        answers: Vec<Result<BoxAny, AppError>>,
+        pending: Vec<PendingEvent>,
+        jobs_enqueued: bool,
+    ) -> Result<Done, Failed> {
         let events = if pending.is_empty() {
             Vec::new()
         } else {
-            write_pending(db, pending).map_err(|e| {
-                if db.retryable() {
-                    Failed::Retry(e)
-                } else {
-                    Failed::Final(AppError::from(e))
-                }
-            })?
+            write_pending(db, pending).map_err(|e| failure(db, e))?
         };
         if jobs_enqueued {
             step(
+                db,
                 db.execute("SELECT pg_notify($1, '')", &[&JOBS_CHANNEL])
                     .map(|_| ()),
             )?;
@@ -262,6 +316,19 @@ impl Writers {
 }
 
 type Reply = oneshot::Sender<Result<BoxAny, AppError>>;
+
+/// A statement's failure: retryable when the database says so.
+fn failure(db: &Db<'_>, e: StoreError) -> Failed {
+    if db.retryable() {
+        Failed::Retry(e)
+    } else {
+        Failed::Final(AppError::from(e))
+    }
+}
+
+fn step(db: &Db<'_>, r: Result<(), StoreError>) -> Result<(), Failed> {
+    r.map_err(|e| failure(db, e))
+}
 
 fn answer(answers: Vec<(Reply, Result<BoxAny, AppError>)>) {
     for (reply, result) in answers {

@@ -15,6 +15,10 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     // The writer touches the hot pages of every table; keep them in memory (64 MiB).
     conn.pragma_update(None, "cache_size", -65536)?;
+    // Each job of a group commit runs in a savepoint, whose statement journal would otherwise
+    // be a temporary file written for every job; it is never needed after a crash (the WAL
+    // is what recovers), so it lives in memory, as do sorts' temporary tables.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // Checkpoints run on their own thread; this is only the WAL's bound (checkpoint.rs).
     conn.pragma_update(
         None,
