@@ -14,6 +14,18 @@ use super::convert::{
     timestamp, to_json,
 };
 use super::db::Db;
+
+/// The configuration every inbound message reads (the enabled workflows of a trigger, the
+/// integration webhooks), remembered by a [`Db`] for its transaction: a writer's batch reads it
+/// once instead of once per job. Any write to it through the same `Db`, and any rollback to a
+/// savepoint, forgets it, so a job still sees what the jobs before it changed; what another
+/// instance commits meanwhile is seen by the next batch, as READ COMMITTED would let a
+/// statement of the same transaction miss it anyway.
+#[derive(Default)]
+pub struct ConfigMemo {
+    workflows: HashMap<Trigger, Vec<Workflow>>,
+    integration_webhooks: Option<Vec<IntegrationWebhookRecord>>,
+}
 use crate::secrets::SecretCipher;
 use crate::store::{ConversationFact, IntegrationWebhookRecord, StoreError};
 
@@ -66,18 +78,28 @@ pub fn workflow(db: &Db<'_>, id: &WorkflowId) -> Result<Option<Workflow>, StoreE
 }
 
 pub fn workflows_for(db: &Db<'_>, trigger: Trigger) -> Result<Vec<Workflow>, StoreError> {
-    db.query(
-        &format!(
-            "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE enabled AND trigger = $1 ORDER BY id"
-        ),
-        &[&trigger.as_str()],
-    )?
-    .iter()
-    .map(workflow_row)
-    .collect()
+    if let Some(known) = db.config.borrow().workflows.get(&trigger) {
+        return Ok(known.clone());
+    }
+    let found: Vec<Workflow> = db
+        .query(
+            &format!(
+                "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE enabled AND trigger = $1 ORDER BY id"
+            ),
+            &[&trigger.as_str()],
+        )?
+        .iter()
+        .map(workflow_row)
+        .collect::<Result<_, _>>()?;
+    db.config
+        .borrow_mut()
+        .workflows
+        .insert(trigger, found.clone());
+    Ok(found)
 }
 
 pub fn insert_workflow(db: &Db<'_>, w: &WorkflowInput) -> Result<Workflow, StoreError> {
+    db.forget_config();
     let id: i64 = db
         .query_one(
             "INSERT INTO workflows (name, enabled, trigger, conditions, steps)
@@ -102,6 +124,7 @@ pub fn insert_workflow(db: &Db<'_>, w: &WorkflowInput) -> Result<Workflow, Store
 }
 
 pub fn update_workflow(db: &Db<'_>, w: &Workflow) -> Result<(), StoreError> {
+    db.forget_config();
     let id = id_required(w.id.as_str(), "Workflow")?;
     db.execute(
         "UPDATE workflows SET name = $2, enabled = $3, trigger = $4, conditions = $5, steps = $6
@@ -119,6 +142,7 @@ pub fn update_workflow(db: &Db<'_>, w: &Workflow) -> Result<(), StoreError> {
 }
 
 pub fn delete_workflow(db: &Db<'_>, id: &WorkflowId) -> Result<bool, StoreError> {
+    db.forget_config();
     let Some(id) = id_param(id.as_str()) else {
         return Ok(false);
     };
@@ -275,13 +299,19 @@ pub fn integration_webhooks(
     db: &Db<'_>,
     cipher: &SecretCipher,
 ) -> Result<Vec<IntegrationWebhookRecord>, StoreError> {
-    db.query(
-        &format!("SELECT {WEBHOOK_COLUMNS} FROM integration_webhooks ORDER BY id"),
-        &[],
-    )?
-    .iter()
-    .map(|r| webhook_row(cipher, r))
-    .collect()
+    if let Some(known) = &db.config.borrow().integration_webhooks {
+        return Ok(known.clone());
+    }
+    let found: Vec<IntegrationWebhookRecord> = db
+        .query(
+            &format!("SELECT {WEBHOOK_COLUMNS} FROM integration_webhooks ORDER BY id"),
+            &[],
+        )?
+        .iter()
+        .map(|r| webhook_row(cipher, r))
+        .collect::<Result<_, _>>()?;
+    db.config.borrow_mut().integration_webhooks = Some(found.clone());
+    Ok(found)
 }
 
 pub fn integration_webhook(
@@ -305,6 +335,7 @@ pub fn insert_integration_webhook(
     cipher: &SecretCipher,
     w: &IntegrationWebhookRecord,
 ) -> Result<IntegrationWebhookRecord, StoreError> {
+    db.forget_config();
     let id: i64 = db
         .query_one(
             "INSERT INTO integration_webhooks
@@ -325,6 +356,7 @@ pub fn insert_integration_webhook(
 }
 
 pub fn delete_integration_webhook(db: &Db<'_>, id: &str) -> Result<bool, StoreError> {
+    db.forget_config();
     let Some(id) = id_param(id) else {
         return Ok(false);
     };

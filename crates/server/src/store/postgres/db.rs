@@ -5,13 +5,14 @@
 //! on a thread of `spawn_blocking` or one of the store's own writer threads, never on a
 //! runtime worker. Statements are prepared once per connection (deadpool's statement cache).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use deadpool_postgres::ClientWrapper;
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::automation::ConfigMemo;
 use super::convert::{backend, is_retryable};
 use crate::store::StoreError;
 
@@ -23,6 +24,8 @@ pub struct Db<'c> {
     /// Set when a statement failed in a way that re-running the transaction may cure: the
     /// writer then re-runs its whole batch, whatever the job made of the error.
     retryable: Cell<bool>,
+    /// Configuration read in this transaction (see [`ConfigMemo`]).
+    pub config: RefCell<ConfigMemo>,
 }
 
 impl<'c> Db<'c> {
@@ -31,7 +34,14 @@ impl<'c> Db<'c> {
             client,
             rt,
             retryable: Cell::new(false),
+            config: RefCell::default(),
         }
+    }
+
+    /// Forgets the remembered configuration: it was written, or a rollback to a savepoint may
+    /// have undone what was read.
+    pub fn forget_config(&self) {
+        *self.config.borrow_mut() = ConfigMemo::default();
     }
 
     pub fn retryable(&self) -> bool {
@@ -99,6 +109,7 @@ impl<'c> Db<'c> {
             }
             Err(e) if is_retryable(&e) => Err(self.fail(e)),
             Err(e) => {
+                self.forget_config();
                 self.batch("ROLLBACK TO SAVEPOINT statement; RELEASE SAVEPOINT statement")?;
                 Ok(Err(e))
             }

@@ -253,7 +253,7 @@ impl Writers {
                 // savepoint, as on SQLite.
                 match &outcome {
                     Ok((Err(e), _, _)) if e.is_retryable() && run < MAX_ATTEMPTS => {
-                        step(db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"))?;
+                        rollback_job(db)?;
                         std::thread::sleep(Duration::from_millis(2 << run));
                         run += 1;
                     }
@@ -268,11 +268,11 @@ impl Writers {
                     answers.push(Ok(value));
                 }
                 Ok((Err(err), _, _)) => {
-                    step(db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"))?;
+                    rollback_job(db)?;
                     answers.push(Err(err));
                 }
                 Err(_) => {
-                    step(db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"))?;
+                    rollback_job(db)?;
                     answers.push(Err(AppError::internal(
                         "applying a change",
                         "a write job panicked; its changes were rolled back",
@@ -316,6 +316,15 @@ impl Writers {
 }
 
 type Reply = oneshot::Sender<Result<BoxAny, AppError>>;
+
+/// Undoes a job's savepoint, and what the connection remembered from inside it.
+fn rollback_job(db: &Db<'_>) -> Result<(), Failed> {
+    db.forget_config();
+    step(
+        db,
+        db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"),
+    )
+}
 
 /// A statement's failure: retryable when the database says so.
 fn failure(db: &Db<'_>, e: StoreError) -> Failed {
