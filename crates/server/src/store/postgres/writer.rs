@@ -68,7 +68,7 @@ enum Failed {
     /// Its callers hear this.
     Final(AppError),
     /// Run without savepoints, a job failed: the batch runs again with them.
-    JobFailed,
+    NeedsSavepoints,
     /// Run without savepoints, the batch's only job was refused: its caller hears this.
     Refused(AppError),
 }
@@ -114,7 +114,7 @@ impl Writers {
             attempt += 1;
             match self.run_batch(batch, savepoints) {
                 Ok(done) => break Ok(done),
-                Err(Failed::JobFailed) => {
+                Err(Failed::NeedsSavepoints) => {
                     savepoints = true;
                     attempt -= 1;
                 }
@@ -221,7 +221,7 @@ impl Writers {
                 Ok((Err(e), _, _)) if alone && !e.is_retryable() => {
                     return Err(Failed::Refused(e));
                 }
-                Ok((Err(_), _, _)) | Err(_) => return Err(Failed::JobFailed),
+                Ok((Err(_), _, _)) | Err(_) => return Err(Failed::NeedsSavepoints),
             }
         }
         self.finish(db, answers, pending, jobs_enqueued)

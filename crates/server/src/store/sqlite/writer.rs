@@ -74,7 +74,7 @@ fn commit_batch(
 ) {
     match commit_plainly(conn, batch, commits, cipher) {
         Plain::Done => {}
-        Plain::JobFailed => commit_in_savepoints(conn, batch, commits, cipher),
+        Plain::NeedsSavepoints => commit_in_savepoints(conn, batch, commits, cipher),
     }
 }
 
@@ -83,7 +83,7 @@ enum Plain {
     /// Committed and answered, or answered with the failure that stopped it.
     Done,
     /// A job failed in a batch of several: the transaction was rolled back, nothing answered.
-    JobFailed,
+    NeedsSavepoints,
 }
 
 /// Runs the whole batch in one transaction without savepoints. When it has only one job,
@@ -131,7 +131,7 @@ fn commit_plainly(
                 return Plain::Done;
             }
             // The savepoint run answers it (and retries what may succeed when run again).
-            Ok((Err(_), _, _)) | Err(_) => return Plain::JobFailed,
+            Ok((Err(_), _, _)) | Err(_) => return Plain::NeedsSavepoints,
         }
     }
     let committed = tx.commit();
