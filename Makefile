@@ -36,8 +36,10 @@ lint: ui-build
 # Every cargo step of `make test` shares one build, `cargo test --workspace --locked`: a step
 # that runs some of the tests runs their executables (scripts/test-binaries), because a narrower
 # cargo selection resolves other features and compiles much of the tree a second time.
+# The end-to-end package's own unit tests need no desktop session: they run here.
 rust-test: ui-build
 	$(CARGO) test --workspace --locked --exclude messenger-e2e
+	CARGO=$(CARGO) scripts/test-binaries run --unit tests
 	CARGO=$(CARGO) scripts/server-tests-on-postgres
 
 # The server's HTTP suite and store conformance suite on PostgreSQL (scripts/postgres-cluster).
