@@ -72,45 +72,43 @@ impl PendingEvent {
     }
 }
 
-/// Numbers the batch's events after the log head, inserts them and queues the notification;
-/// the caller commits next. The head row stays locked until then, so a transaction that
-/// numbers later also commits later.
+/// Numbers the batch's events after the log head, inserts them and queues the notification,
+/// in one statement; the caller commits next. The head row stays locked until then, so a
+/// transaction that numbers later also commits later, and everything between taking the lock
+/// and committing is this one round trip (writers of other batches wait on that lock).
 pub fn write_pending(db: &Db<'_>, pending: Vec<PendingEvent>) -> Result<Vec<LogEvent>, StoreError> {
     let n = i64::try_from(pending.len()).unwrap_or(i64::MAX);
-    let last: i64 = db
-        .query_one(
-            "UPDATE log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq",
-            &[&n],
-        )?
-        .col(0)?;
-    let events: Vec<LogEvent> = pending
-        .into_iter()
-        .zip(last - n + 1..)
-        .map(|(e, seq)| e.numbered(seq))
-        .collect();
-    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    let ats: Vec<i64> = events.iter().map(|e| millis(e.at)).collect();
-    let contacts: Vec<Option<i64>> = events
+    let kinds: Vec<&str> = pending.iter().map(|e| e.kind).collect();
+    let ats: Vec<i64> = pending.iter().map(|e| millis(e.at)).collect();
+    let contacts: Vec<Option<i64>> = pending
         .iter()
         .map(|e| opt_id(e.contact_id.as_ref()))
         .collect();
-    let assignees: Vec<Option<i64>> = events
+    let assignees: Vec<Option<i64>> = pending
         .iter()
         .map(|e| opt_id(e.assignee_id.as_ref()))
         .collect();
-    let data: Vec<&str> = events.iter().map(|e| &*e.data).collect();
-    db.execute(
-        "INSERT INTO events (seq, type, at, contact_id, assignee_id, data)
-         SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[],
-                              $6::TEXT[])",
-        &[&seqs, &kinds, &ats, &contacts, &assignees, &data],
-    )?;
-    db.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&LOG_CHANNEL, &last.to_string()],
-    )?;
-    Ok(events)
+    let data: Vec<&str> = pending.iter().map(|e| &*e.data).collect();
+    // A data-modifying WITH runs to completion whether or not the outer query reads it.
+    let last: i64 = db
+        .query_one(
+            "WITH head AS (
+                 UPDATE log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq
+             ), logged AS (
+                 INSERT INTO events (seq, type, at, contact_id, assignee_id, data)
+                 SELECT head.seq - $1 + e.ord, e.type, e.at, e.contact_id, e.assignee_id, e.data
+                 FROM head, UNNEST($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::TEXT[])
+                      WITH ORDINALITY AS e(type, at, contact_id, assignee_id, data, ord)
+             )
+             SELECT seq, pg_notify($7, seq::TEXT)::TEXT FROM head",
+            &[&n, &kinds, &ats, &contacts, &assignees, &data, &LOG_CHANNEL],
+        )?
+        .col(0)?;
+    Ok(pending
+        .into_iter()
+        .zip(last - n + 1..)
+        .map(|(e, seq)| e.numbered(seq))
+        .collect())
 }
 
 pub fn after(db: &Db<'_>, since: Seq, limit: usize) -> Result<Vec<LogEvent>, StoreError> {

@@ -291,11 +291,7 @@ impl Writers {
         pending: Vec<PendingEvent>,
         jobs_enqueued: bool,
     ) -> Result<Done, Failed> {
-        let events = if pending.is_empty() {
-            Vec::new()
-        } else {
-            write_pending(db, pending).map_err(|e| failure(db, e))?
-        };
+        // Before the events: from numbering them to the commit, the log head stays locked.
         if jobs_enqueued {
             step(
                 db,
@@ -303,6 +299,11 @@ impl Writers {
                     .map(|_| ()),
             )?;
         }
+        let events = if pending.is_empty() {
+            Vec::new()
+        } else {
+            write_pending(db, pending).map_err(|e| failure(db, e))?
+        };
         // Past this point a failure leaves the outcome unknown (the commit may have landed),
         // so it is never retried.
         db.batch("COMMIT")
