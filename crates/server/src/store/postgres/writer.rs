@@ -193,6 +193,23 @@ impl Writers {
         result
     }
 
+    /// One run of a job: its answer (or its panic) with the events and jobs it added. The
+    /// database aborts the whole transaction on a deadlock or a serialization failure, whatever
+    /// the job made of the error: then the batch runs again.
+    fn run_job(&self, db: &Db<'_>, job: &mut WriteJob) -> Result<JobRun, Failed> {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
+            let result = job(&mut tx);
+            (result, tx.appended, tx.jobs_enqueued)
+        }));
+        if db.retryable() {
+            return Err(Failed::Retry(StoreError::backend(
+                "a concurrent transaction got in the way",
+            )));
+        }
+        Ok(outcome)
+    }
+
     /// The batch in one transaction without savepoints; any failed job stops it (see the
     /// module comment).
     fn run_plainly(&self, db: &Db<'_>, batch: &mut [WriteRequest]) -> Result<Done, Failed> {
@@ -202,17 +219,7 @@ impl Writers {
         let mut pending: Vec<PendingEvent> = Vec::new();
         let mut jobs_enqueued = false;
         for req in batch.iter_mut() {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
-                let result = (req.job)(&mut tx);
-                (result, tx.appended, tx.jobs_enqueued)
-            }));
-            if db.retryable() {
-                return Err(Failed::Retry(StoreError::backend(
-                    "a concurrent transaction got in the way",
-                )));
-            }
-            match outcome {
+            match self.run_job(db, &mut req.job)? {
                 Ok((Ok(value), appended, enqueued)) => {
                     pending.extend(appended);
                     jobs_enqueued |= enqueued;
@@ -237,18 +244,7 @@ impl Writers {
             let mut run = 1;
             let outcome = loop {
                 step(db.batch("SAVEPOINT job"))?;
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    let mut tx = PostgresTx::new(db, &self.cipher, Lock::ForUpdate);
-                    let result = (req.job)(&mut tx);
-                    (result, tx.appended, tx.jobs_enqueued)
-                }));
-                // The database aborts the whole transaction on a deadlock or a serialization
-                // failure, whatever the job made of the error: the batch runs again.
-                if db.retryable() {
-                    return Err(Failed::Retry(StoreError::backend(
-                        "a concurrent transaction got in the way",
-                    )));
-                }
+                let outcome = self.run_job(db, &mut req.job)?;
                 // A job that answered Retryable by itself runs again alone, in a fresh
                 // savepoint, as on SQLite.
                 match &outcome {
@@ -317,6 +313,9 @@ impl Writers {
 }
 
 type Reply = oneshot::Sender<Result<BoxAny, AppError>>;
+
+/// What one run of a job came to (`Err`: it panicked).
+type JobRun = std::thread::Result<(Result<BoxAny, AppError>, Vec<PendingEvent>, bool)>;
 
 /// Undoes a job's savepoint, and what the connection remembered from inside it.
 fn rollback_job(db: &Db<'_>) -> Result<(), Failed> {

@@ -318,19 +318,18 @@ mod tests {
     use crate::store::Store;
     use crate::store::sqlite::SqliteStore;
 
+    fn open(dir: &std::path::Path) -> std::sync::Arc<dyn Store> {
+        std::sync::Arc::new(
+            SqliteStore::open(&dir.join("m.db"), &SecretKeySetting::DataDir, dir).unwrap(),
+        )
+    }
+
     /// Jobs of one group commit: the refused and the panicking ones leave nothing behind, the
     /// others all commit, and a later batch still works (the savepoints were released).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_job_undoes_only_itself_within_a_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(
-            SqliteStore::open(
-                &dir.path().join("m.db"),
-                &SecretKeySetting::DataDir,
-                dir.path(),
-            )
-            .unwrap(),
-        );
+        let store = open(dir.path());
         let writes = (0..60).map(|i| {
             let store = store.clone();
             async move {
@@ -374,14 +373,7 @@ mod tests {
     async fn jobs_run_once_unless_a_neighbour_fails_and_a_lone_failure_is_undone() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(
-            SqliteStore::open(
-                &dir.path().join("m.db"),
-                &SecretKeySetting::DataDir,
-                dir.path(),
-            )
-            .unwrap(),
-        );
+        let store = open(dir.path());
         let runs = std::sync::Arc::new(AtomicUsize::new(0));
         let writes = (0..60).map(|i| {
             let (store, runs) = (store.clone(), runs.clone());
