@@ -78,6 +78,25 @@ fn commit_batch(
     }
 }
 
+/// Starts the batch's transaction; when it cannot, every caller of the batch hears why.
+fn begin<'c>(
+    conn: &'c mut Connection,
+    batch: &mut Vec<WriteRequest>,
+) -> Option<rusqlite::Transaction<'c>> {
+    match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => Some(tx),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a write transaction");
+            for req in batch.drain(..) {
+                let _ = req
+                    .reply
+                    .send(Err(AppError::internal("starting a write transaction", &e)));
+            }
+            None
+        }
+    }
+}
+
 /// What a batch run without savepoints came to.
 enum Plain {
     /// Committed and answered, or answered with the failure that stopped it.
@@ -95,17 +114,8 @@ fn commit_plainly(
     commits: &broadcast::Sender<Committed>,
     cipher: &SecretCipher,
 ) -> Plain {
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start a write transaction");
-            for req in batch.drain(..) {
-                let _ = req
-                    .reply
-                    .send(Err(AppError::internal("starting a write transaction", &e)));
-            }
-            return Plain::Done;
-        }
+    let Some(tx) = begin(conn, batch) else {
+        return Plain::Done;
     };
     let mut values = Vec::with_capacity(batch.len());
     let mut events: Vec<Arc<LogEvent>> = Vec::new();
@@ -176,17 +186,8 @@ fn commit_in_savepoints(
     commits: &broadcast::Sender<Committed>,
     cipher: &SecretCipher,
 ) {
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start a write transaction");
-            for req in batch.drain(..) {
-                let _ = req
-                    .reply
-                    .send(Err(AppError::internal("starting a write transaction", &e)));
-            }
-            return;
-        }
+    let Some(tx) = begin(conn, batch) else {
+        return;
     };
     let mut answers = Vec::with_capacity(batch.len());
     let mut events: Vec<Arc<LogEvent>> = Vec::new();
