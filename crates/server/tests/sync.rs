@@ -637,13 +637,17 @@ async fn a_reader_that_stops_reading_is_cut_off_with_a_reason_to_resume() {
             .ok(200);
     }
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let mut events = 0;
+    let (mut events, mut last_seq) = (0, 0);
     let close = loop {
         match tokio::time::timeout(Duration::from_secs(20), ws.next())
             .await
             .unwrap()
         {
-            Some(Ok(WsMessage::Text(_))) => events += 1,
+            Some(Ok(WsMessage::Text(text))) => {
+                events += 1;
+                let v: Value = serde_json::from_str(text.as_str()).unwrap();
+                last_seq = v["seq"].as_i64().unwrap();
+            }
             Some(Ok(WsMessage::Close(frame))) => break frame,
             Some(Ok(_)) => {}
             other => panic!("expected a close frame after {events} events, got {other:?}"),
@@ -651,12 +655,17 @@ async fn a_reader_that_stops_reading_is_cut_off_with_a_reason_to_resume() {
     };
     let frame = close.unwrap();
     assert_eq!(u16::from(frame.code), 4008);
-    assert!(
-        frame.reason.contains("reconnect with since="),
-        "{}",
-        frame.reason
-    );
+    let since: i64 = frame
+        .reason
+        .split_once("reconnect with since=")
+        .and_then(|(_, s)| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no resume point in {:?}", frame.reason));
     assert!(events < 9000, "the server stopped sending");
+    // Resuming there misses nothing: the reader got every frame up to it.
+    assert!(
+        since <= last_seq,
+        "told to resume after {since}, but the last frame read was {last_seq}"
+    );
 }
 
 #[tokio::test]
