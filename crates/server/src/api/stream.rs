@@ -167,14 +167,8 @@ impl Connection {
                     if authenticate_hash(&self.state, self.token_hash.clone()).await.is_err() {
                         return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
                     }
-                    let timeout = self.state.config.stream_send_timeout;
-                    match tokio::time::timeout(timeout, sink.send(Message::Ping(Default::default()))).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(_)) => return End::PeerGone,
-                        Err(_) => return End::Closed(
-                            CLOSE_LAGGED,
-                            format!("too slow to read; reconnect with since={}", self.delivered),
-                        ),
+                    if let Err(end) = self.timed(sink.send(Message::Ping(Default::default()))).await {
+                        return end;
                     }
                 }
             }
@@ -292,8 +286,7 @@ impl Connection {
         let text = Utf8Bytes::try_from(bytes).map_err(|_| {
             End::Closed(CLOSE_SERVER_ERROR, format!("event {seq} is not UTF-8 text"))
         })?;
-        let timeout = self.state.config.stream_send_timeout;
-        self.timed(timeout, sink.feed(Message::Text(text))).await
+        self.timed(sink.feed(Message::Text(text))).await
     }
 
     /// Sends what [`Connection::feed`] wrote.
@@ -301,20 +294,15 @@ impl Connection {
         if self.delivered == self.last_sent {
             return Ok(());
         }
-        let timeout = self.state.config.stream_send_timeout;
-        self.timed(timeout, sink.flush()).await?;
+        self.timed(sink.flush()).await?;
         self.delivered = self.last_sent;
         Ok(())
     }
 
     /// A write to the socket that a reader who stopped reading cannot hold up for longer than
-    /// `timeout`: they are told to resume after what was surely delivered.
-    async fn timed(
-        &self,
-        timeout: Duration,
-        write: impl Future<Output = Result<(), axum::Error>>,
-    ) -> Result<(), End> {
-        match tokio::time::timeout(timeout, write).await {
+    /// the stream's send timeout: they are told to resume after what was surely delivered.
+    async fn timed(&self, write: impl Future<Output = Result<(), axum::Error>>) -> Result<(), End> {
+        match tokio::time::timeout(self.state.config.stream_send_timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::PeerGone),
             Err(_) => Err(End::Closed(
