@@ -30,7 +30,7 @@ const MAX_ATTEMPTS: u32 = 5;
 
 pub struct WriteRequest {
     pub job: WriteJob,
-    pub reply: oneshot::Sender<Result<BoxAny, AppError>>,
+    pub reply: Reply,
 }
 
 pub fn spawn(
@@ -122,14 +122,9 @@ fn commit_plainly(
     let mut jobs_enqueued = false;
     let alone = batch.len() == 1;
     for req in batch.iter_mut() {
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut stx = SqliteTx::new(&tx, cipher);
-            let result = (req.job)(&mut stx);
-            (result, stx.appended, stx.jobs_enqueued)
-        }));
-        match outcome {
+        match run_plain(&tx, cipher, &mut req.job) {
             Ok((Ok(value), appended, enqueued)) => {
-                values.push(value);
+                values.push(Ok(value));
                 events.extend(appended.into_iter().map(Arc::new));
                 jobs_enqueued |= enqueued;
             }
@@ -144,24 +139,48 @@ fn commit_plainly(
             Ok((Err(_), _, _)) | Err(_) => return Plain::NeedsSavepoints,
         }
     }
-    let committed = tx.commit();
-    let replies = batch.drain(..).map(|req| req.reply);
-    match committed {
+    let answers = batch.drain(..).map(|req| req.reply).zip(values).collect();
+    commit_and_answer(tx, answers, events, jobs_enqueued, commits);
+    Plain::Done
+}
+
+/// One run of a job, without a savepoint: its answer (or its panic) with the events it
+/// appended and whether it enqueued jobs.
+fn run_plain(tx: &rusqlite::Transaction<'_>, cipher: &SecretCipher, job: &mut WriteJob) -> JobRun {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut stx = SqliteTx::new(tx, cipher);
+        let result = job(&mut stx);
+        (result, stx.appended, stx.jobs_enqueued)
+    }))
+}
+
+type JobRun = std::thread::Result<(Result<BoxAny, AppError>, Vec<LogEvent>, bool)>;
+type Reply = oneshot::Sender<Result<BoxAny, AppError>>;
+
+/// Commits; then publishes what the batch appended and answers every caller, or tells them
+/// all that the commit failed.
+fn commit_and_answer(
+    tx: rusqlite::Transaction<'_>,
+    answers: Vec<(Reply, Result<BoxAny, AppError>)>,
+    events: Vec<Arc<LogEvent>>,
+    jobs_enqueued: bool,
+    commits: &broadcast::Sender<Committed>,
+) {
+    match tx.commit() {
         Ok(()) => {
             publish(commits, events, jobs_enqueued);
-            for (reply, value) in replies.zip(values) {
+            for (reply, result) in answers {
                 // A caller that went away (timeout, closed connection) no longer listens.
-                let _ = reply.send(Ok(value));
+                let _ = reply.send(result);
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "commit failed; the whole batch was rolled back");
-            for reply in replies {
+            for (reply, _) in answers {
                 let _ = reply.send(Err(AppError::internal("committing to the database", &e)));
             }
         }
     }
-    Plain::Done
 }
 
 /// Publishes what a commit appended; before answering, so a client that hears "done" and then
@@ -216,21 +235,7 @@ fn commit_in_savepoints(
         }
         return;
     }
-    match tx.commit() {
-        Ok(()) => {
-            publish(commits, events, jobs_enqueued);
-            for (reply, result) in answers {
-                // A caller that went away (timeout, closed connection) no longer listens.
-                let _ = reply.send(result);
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "commit failed; the whole batch was rolled back");
-            for (reply, _) in answers {
-                let _ = reply.send(Err(AppError::internal("committing to the database", &e)));
-            }
-        }
-    }
+    commit_and_answer(tx, answers, events, jobs_enqueued, commits);
 }
 
 /// Runs one job in a savepoint: its changes (and events) stay only if it succeeds. A job that
@@ -276,12 +281,7 @@ fn run_once(
     if let Err(e) = savepoint(tx, "SAVEPOINT job") {
         return JobOutcome::Done(Err(AppError::from(StoreError::from(e))));
     }
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut stx = SqliteTx::new(tx, cipher);
-        let result = job(&mut stx);
-        (result, stx.appended, stx.jobs_enqueued)
-    }));
-    let result = match outcome {
+    let result = match run_plain(tx, cipher, job) {
         Ok((Ok(value), appended, enqueued)) => match savepoint(tx, "RELEASE job") {
             Ok(()) => {
                 events.extend(appended.into_iter().map(Arc::new));
