@@ -108,16 +108,13 @@ impl Writers {
 
     /// Runs the batch until it commits or fails for good, then answers every caller.
     fn commit(&self, batch: &mut Vec<WriteRequest>) {
-        let mut attempt = 0;
+        // Runs that met a conflict count as attempts; the switch to savepoints does not.
+        let mut attempt = 1;
         let mut savepoints = false;
         let outcome = loop {
-            attempt += 1;
             match self.run_batch(batch, savepoints) {
                 Ok(done) => break Ok(done),
-                Err(Failed::NeedsSavepoints) => {
-                    savepoints = true;
-                    attempt -= 1;
-                }
+                Err(Failed::NeedsSavepoints) => savepoints = true,
                 Err(Failed::Refused(e)) => {
                     if let Some(req) = batch.pop() {
                         let _ = req.reply.send(Err(e));
@@ -129,6 +126,7 @@ impl Writers {
                     // Spread the retries of batches that collided.
                     let jitter = u64::from(rand::random::<u8>() % 8);
                     std::thread::sleep(Duration::from_millis((2 << attempt) + jitter));
+                    attempt += 1;
                 }
                 Err(Failed::Retry(e)) => {
                     tracing::warn!(error = %e, attempt, "write batch kept conflicting; giving up");
