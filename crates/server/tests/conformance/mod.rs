@@ -42,6 +42,7 @@ macro_rules! store_conformance_tests {
                 retry::a_transaction_that_never_gets_through_gives_up_leaving_nothing,
                 text::texts_are_kept_as_written_or_refused_as_invalid,
                 refusals::a_refused_write_leaves_nothing_and_the_writes_around_it_commit,
+                refusals::concurrent_writes_that_all_succeed_run_once_each,
                 configuration::configuration_reads_follow_earlier_writes_and_never_undone_ones,
             );
         }

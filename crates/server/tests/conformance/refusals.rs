@@ -1,8 +1,10 @@
 //! A write refused after it wrote (a domain check inside the transaction, a panic) leaves
 //! nothing behind, whether it ran alone or among concurrent writes the store commits together,
-//! and the writes around it all commit.
+//! and the writes around it all commit. Writes that all succeed run once each: a store may run
+//! a write again only when something failed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use messenger_protocol::custom_channel::ChannelMessage;
 use messenger_server::domain::inbound;
@@ -69,4 +71,29 @@ pub async fn a_refused_write_leaves_nothing_and_the_writes_around_it_commit(bed:
             bed.store
         );
     }
+}
+
+pub async fn concurrent_writes_that_all_succeed_run_once_each(bed: Bed) {
+    let store = bed.handle(0);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let writes = (0..60).map(|i| {
+        let (store, runs) = (store.clone(), runs.clone());
+        async move {
+            store
+                .write(move |tx| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    Ok(tx.put_meta(&format!("k{i}"), "v")?)
+                })
+                .await
+        }
+    });
+    for r in futures::future::join_all(writes).await {
+        r.unwrap_or_else(|e| panic!("{}: {e:?}", bed.store));
+    }
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        60,
+        "{}: runs of 60 writes",
+        bed.store
+    );
 }

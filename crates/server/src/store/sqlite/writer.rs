@@ -367,39 +367,4 @@ mod tests {
             .await
             .unwrap();
     }
-
-    /// Without a failure every job of a batch runs once (no savepoint pass), and a job that
-    /// fails alone leaves nothing behind.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn jobs_run_once_unless_a_neighbour_fails_and_a_lone_failure_is_undone() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path());
-        let runs = std::sync::Arc::new(AtomicUsize::new(0));
-        let writes = (0..60).map(|i| {
-            let (store, runs) = (store.clone(), runs.clone());
-            async move {
-                store
-                    .write(move |tx| {
-                        runs.fetch_add(1, Ordering::SeqCst);
-                        Ok(tx.put_meta(&format!("k{i}"), "v")?)
-                    })
-                    .await
-            }
-        });
-        for r in futures::future::join_all(writes).await {
-            r.unwrap();
-        }
-        assert_eq!(runs.load(Ordering::SeqCst), 60);
-
-        let refused = store
-            .write(|tx| {
-                tx.put_meta("lone", "v")?;
-                Err::<(), _>(AppError::invalid("refused after writing"))
-            })
-            .await;
-        assert!(refused.is_err());
-        let lone = store.read(|tx| Ok(tx.meta("lone")?)).await.unwrap();
-        assert_eq!(lone, None);
-    }
 }
