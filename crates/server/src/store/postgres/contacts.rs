@@ -78,23 +78,10 @@ fn channel_of(r: &Row, first: usize) -> Result<ContactChannel, StoreError> {
     })
 }
 
-/// Fills `channels` of each contact with one query.
+/// Fills `channels` of each contact of a page with one query (a lookup of one contact reads
+/// them with it: [`COLUMNS_WITH_CHANNELS`]).
 fn with_channels(db: &Db<'_>, mut contacts: Vec<Contact>) -> Result<Vec<Contact>, StoreError> {
     if contacts.is_empty() {
-        return Ok(contacts);
-    }
-    if let [one] = contacts.as_mut_slice() {
-        // The common case (one contact): a plain indexed lookup.
-        let id = id_param(one.id.as_str()).unwrap_or(0);
-        one.channels = db
-            .query(
-                "SELECT channel_id, external_id FROM contact_channels WHERE contact_id = $1
-                 ORDER BY channel_id",
-                &[&id],
-            )?
-            .iter()
-            .map(|r| channel_of(r, 0))
-            .collect::<Result<_, _>>()?;
         return Ok(contacts);
     }
     let ids: Vec<i64> = contacts
