@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::response::Response;
-use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use messenger_protocol::{ApiErrorBody, Seq, Settings, User};
 use serde::Deserialize;
@@ -278,14 +277,16 @@ impl Connection {
     }
 
     /// Writes a frame without flushing (or only moves past a withheld event).
-    async fn feed(&mut self, sink: &mut Sink, seq: Seq, frame: Option<Bytes>) -> Result<(), End> {
+    async fn feed(
+        &mut self,
+        sink: &mut Sink,
+        seq: Seq,
+        frame: Option<Utf8Bytes>,
+    ) -> Result<(), End> {
         self.last_sent = seq;
-        let Some(bytes) = frame else {
+        let Some(text) = frame else {
             return Ok(());
         };
-        let text = Utf8Bytes::try_from(bytes).map_err(|_| {
-            End::Closed(CLOSE_SERVER_ERROR, format!("event {seq} is not UTF-8 text"))
-        })?;
         self.timed(sink.feed(Message::Text(text))).await
     }
 

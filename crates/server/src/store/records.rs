@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
+use axum::extract::ws::Utf8Bytes;
 
 use messenger_protocol::{
     Activity, Actor, Attachment, Channel, ChannelCredentials, ChannelId, ChannelKind, ClientId,
@@ -173,20 +173,14 @@ pub struct LogEvent {
     pub assignee_id: Option<UserId>,
     /// The `data` member, as JSON text.
     pub data: Arc<str>,
-    /// The whole frame, built by the first reader that sends it and shared by the others (a
-    /// commit fans out to every connected stream). Stores leave it empty.
-    pub frame: OnceLock<Bytes>,
+    /// The whole frame as a WebSocket text, built by the first reader that sends it and shared
+    /// by the others (a commit fans out to every connected stream). Stores leave it empty.
+    pub frame: OnceLock<Utf8Bytes>,
 }
 
 impl LogEvent {
-    /// The event as one JSON text frame: `{"seq", "type", "at", "data"}`.
-    pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(self.data.len() + self.kind.len() + 64);
-        self.write_json(&mut out);
-        out
-    }
-
-    /// Appends the frame of [`LogEvent::to_json`] to `out` (a page of `/sync` is built so).
+    /// Appends the event as one JSON text frame, `{"seq", "type", "at", "data"}`, to `out` (a
+    /// page of `/sync` is built so).
     pub fn write_json(&self, out: &mut String) {
         // Writing into a String cannot fail.
         let _ = write!(
@@ -196,10 +190,15 @@ impl LogEvent {
         );
     }
 
-    /// The frame of [`LogEvent::to_json`], built once per event however many readers send it.
-    pub fn shared_frame(&self) -> Bytes {
+    /// The frame of [`LogEvent::write_json`], built once per event however many readers send
+    /// it.
+    pub fn shared_frame(&self) -> Utf8Bytes {
         self.frame
-            .get_or_init(|| Bytes::from(self.to_json()))
+            .get_or_init(|| {
+                let mut out = String::with_capacity(self.data.len() + self.kind.len() + 64);
+                self.write_json(&mut out);
+                Utf8Bytes::from(out)
+            })
             .clone()
     }
 }

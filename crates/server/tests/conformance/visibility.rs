@@ -71,9 +71,7 @@ async fn read_log_as(
             Ok(events
                 .iter()
                 .map(|e| {
-                    let frame = view
-                        .frame(e)
-                        .map(|f| String::from_utf8_lossy(&f).into_owned());
+                    let frame = view.frame(e).map(|f| f.as_str().to_owned());
                     (e.contact_id.clone(), e.kind.clone(), frame)
                 })
                 .collect())
