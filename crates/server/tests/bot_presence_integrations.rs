@@ -17,7 +17,6 @@ use common::{TestServer, client_id};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// A bot that answers as told: "done" (messages and RB_MARKDONE), "talk", "slow", "garbage", "error".
 async fn bot(mode: &'static str) -> (String, Arc<Mutex<Vec<Value>>>) {
@@ -167,16 +166,6 @@ async fn a_failing_bot_is_logged_and_the_conversation_waits_for_a_human() {
     }
 }
 
-async fn stream(
-    t: &TestServer,
-    token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut req = t.ws_url("/stream?since=0").into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.unwrap().0
-}
-
 async fn status_of(t: &TestServer, user: &str) -> String {
     let users = t.get("/users", &t.owner).await.ok(200);
     users
@@ -202,7 +191,7 @@ async fn users_go_offline_after_the_timeout_without_a_connection_and_come_back()
     t.put("/me/status", &alice, json!({"status": "busy"}))
         .await
         .ok(200);
-    let ws = stream(&t, &alice).await;
+    let ws = t.stream(&alice, 0).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     clock.advance_millis(10 * 60_000);
     messenger_server::presence::sweep(&state).await.unwrap();
@@ -253,7 +242,7 @@ async fn users_go_offline_after_the_timeout_without_a_connection_and_come_back()
         .clone();
     assert_eq!(last_alice["data"]["status"], "offline");
     // Back: the chosen status returns.
-    let _ws = stream(&t, &alice).await;
+    let _ws = t.stream(&alice, 0).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while status_of(&t, &alice_id).await != "busy" {
         assert!(

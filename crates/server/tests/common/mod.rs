@@ -252,7 +252,7 @@ impl TestServer {
 
     /// Opens `GET /stream?since=` with the bearer token on the upgrade request.
     pub async fn stream(&self, token: &str, since: i64) -> Stream {
-        open_stream(&format!("http://{}", self.server.addr), token, since)
+        open_stream(&self.server.base_url(), token, since)
             .await
             .unwrap()
     }
