@@ -14,6 +14,8 @@ use super::convert::{
     timestamp, to_json,
 };
 use super::db::Db;
+use crate::secrets::SecretCipher;
+use crate::store::{ConversationFact, IntegrationWebhookRecord, StoreError};
 
 /// The configuration every inbound message reads (the enabled workflows of a trigger, the
 /// integration webhooks), remembered by a [`Db`] for its transaction: a writer's batch reads it
@@ -26,8 +28,6 @@ pub struct ConfigMemo {
     workflows: HashMap<Trigger, Vec<Workflow>>,
     integration_webhooks: Option<Vec<IntegrationWebhookRecord>>,
 }
-use crate::secrets::SecretCipher;
-use crate::store::{ConversationFact, IntegrationWebhookRecord, StoreError};
 
 /// The same associated data as SQLite's, so copied secrets open with the same key.
 pub const WEBHOOK_SECRET_FIELD: &str = "integration_webhooks.signing_secret";
