@@ -116,6 +116,7 @@ pub fn enqueue(account: &Arc<Account>, write: Write) -> AgentResult<OutboxItem> 
                 error: None,
                 activity: None,
                 created_at: now,
+                sent_at: None,
             };
             (
                 Some(contact),

@@ -22,6 +22,11 @@ pub enum ActorKind {
     Merge,
     /// The server itself.
     System,
+    /// The business, from the provider's own app (a Custom Channel `message_echo`); `id` is
+    /// the channel id, `name` its name.
+    Channel,
+    /// A workspace access token of the Developer API (`id` is the token id, `name` its name).
+    Api,
 }
 
 impl ActorKind {
@@ -34,6 +39,8 @@ impl ActorKind {
             Self::Bot => "bot",
             Self::Merge => "merge",
             Self::System => "system",
+            Self::Channel => "channel",
+            Self::Api => "api",
         }
     }
 
@@ -46,6 +53,8 @@ impl ActorKind {
             "bot" => Self::Bot,
             "merge" => Self::Merge,
             "system" => Self::System,
+            "channel" => Self::Channel,
+            "api" => Self::Api,
             _ => return None,
         })
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::ids::{ChannelId, ContactId, ConversationId, UserId};
+use crate::ids::{ChannelId, ContactId, ConversationId, FileId, UserId};
 use crate::timestamp::Timestamp;
 
 /// A person who writes in. Assignment lives here, not on conversations.
@@ -25,6 +25,32 @@ pub struct Contact {
     /// The channels the contact writes from (more than one after a merge).
     pub channels: Vec<ContactChannel>,
     pub created_at: Timestamp,
+    /// What channels tell of the contact (language, country, time zone, picture).
+    #[serde(default)]
+    pub profile: ContactProfile,
+}
+
+/// What a channel's provider (or the Developer API) tells of a contact. Details a provider
+/// sends fill in what is missing; users' edits are never overwritten by it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactProfile {
+    /// A language tag such as `es` or `pt-BR` (respond.io's `language` or `locale`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub language: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case (`MX`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub country_code: Option<String>,
+    /// An IANA zone name (`America/Mexico_City`) or an offset (`+05:30`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub timezone: Option<String>,
+    /// The profile picture, once fetched from the provider's `profilePic` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub avatar_file_id: Option<FileId>,
 }
 
 /// A contact's identity on one channel.

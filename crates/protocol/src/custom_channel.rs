@@ -31,8 +31,18 @@ pub struct InboundContact {
     pub email: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// respond.io sends `locale` from some providers and `language` from others.
     #[serde(default)]
     pub locale: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub country_code: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// A URL of the contact's picture; fetched through the URL guard.
+    #[serde(default)]
+    pub profile_pic: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +51,15 @@ pub struct InboundContact {
 pub enum InboundEvent {
     /// A message from the contact.
     Message {
+        #[serde(rename = "mId", deserialize_with = "string_or_number")]
+        m_id: String,
+        /// Milliseconds since the epoch.
+        timestamp: i64,
+        message: ChannelMessage,
+    },
+    /// A message the business sent to the contact from the provider's own app (not through
+    /// us): stored as an outgoing message sent by the channel.
+    MessageEcho {
         #[serde(rename = "mId", deserialize_with = "string_or_number")]
         m_id: String,
         /// Milliseconds since the epoch.

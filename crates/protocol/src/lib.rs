@@ -29,8 +29,8 @@ pub use auth::{LoginRequest, LoginResponse};
 pub use channel::{Channel, ChannelCredentials, ChannelKind, ChannelPatch, NewChannel};
 pub use comment::{Comment, NewComment};
 pub use contact::{
-    AssigneeUpdate, Contact, ContactChannel, ContactPage, ContactPatch, ContactView, MergeRequest,
-    StatusFilter,
+    AssigneeUpdate, Contact, ContactChannel, ContactPage, ContactPatch, ContactProfile,
+    ContactView, MergeRequest, StatusFilter,
 };
 pub use conversation::{CloseConversationRequest, ClosingNote, Conversation, ConversationStatus};
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail};

@@ -197,7 +197,14 @@ pub struct Message {
     pub error: Option<String>,
     /// For `direction: activity`.
     pub activity: Option<Activity>,
+    /// When the server received it; the timeline and the log are in this order, and metrics
+    /// count from it.
     pub created_at: Timestamp,
+    /// When the contact (or, for an echo, the provider's app) says it was sent, if the provider
+    /// gave a plausible time: shown as the message's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sent_at: Option<Timestamp>,
 }
 
 /// A recorded voice note to send: a file uploaded with `POST /files`, with what the recorder

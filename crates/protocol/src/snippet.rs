@@ -44,7 +44,8 @@ pub struct RenderedSnippet {
 }
 
 /// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
-/// `{{contact.email}}`, `{{contact.phone}}`, `{{user.name}}` and `{{user.first_name}}`
+/// `{{contact.email}}`, `{{contact.phone}}`, `{{contact.language}}`,
+/// `{{contact.country_code}}`, `{{contact.timezone}}`, `{{user.name}}` and `{{user.first_name}}`
 /// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
 /// left as written, so a typo shows instead of vanishing.
 pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
@@ -79,6 +80,9 @@ fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
         "contact.name" => contact.name.clone(),
         "contact.email" => contact.email.clone().unwrap_or_default(),
         "contact.phone" => contact.phone.clone().unwrap_or_default(),
+        "contact.language" => contact.profile.language.clone().unwrap_or_default(),
+        "contact.country_code" => contact.profile.country_code.clone().unwrap_or_default(),
+        "contact.timezone" => contact.profile.timezone.clone().unwrap_or_default(),
         "user.name" => user_name.to_owned(),
         "user.first_name" => user_name
             .split_whitespace()

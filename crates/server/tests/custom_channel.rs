@@ -62,7 +62,7 @@ async fn the_webhook_requires_the_channels_token_and_matching_channel_id() {
     let ok = t.webhook(&ch, body).await.ok(200);
     assert_eq!(
         ok,
-        json!({"stored": 1, "duplicates": 0, "receipts": 0, "welcomes": 0})
+        json!({"stored": 1, "echoes": 0, "duplicates": 0, "receipts": 0, "welcomes": 0})
     );
 }
 
@@ -217,34 +217,39 @@ async fn failed_deliveries_are_retried_then_marked_failed_with_the_providers_rea
     let provider = Provider::start().await;
     let ch = t.channel("WhatsApp", true, Some(&provider.base)).await;
     let contact = t.incoming(&ch, "+1", "m1", "hi").await;
+    let send = |text: &'static str| {
+        let t = &t;
+        let contact = contact.clone();
+        async move {
+            t.post(
+                &format!("/contacts/{contact}/messages"),
+                &t.owner,
+                json!({"client_id": client_id(), "text": text}),
+            )
+            .await
+            .ok(201)
+        }
+    };
 
-    // Two failures, then success: sent after retries.
-    provider.script([Reply::Fail(503, "busy"), Reply::Fail(500, "still busy")]);
-    let a = t
-        .post(
-            &format!("/contacts/{contact}/messages"),
-            &t.owner,
-            json!({"client_id": client_id(), "text": "first"}),
-        )
-        .await
-        .ok(201);
-    t.eventually(&contact, "retried delivery", |tl| {
-        tl.iter()
-            .any(|m| m["id"] == a["id"] && m["delivery"] == "sent")
-    })
-    .await;
-    assert_eq!(provider.received().len(), 3);
+    // What may pass by waiting (5xx, 429 Too Many Requests, 408) is retried: sent after them
+    // (at most 3 attempts in tests).
+    for (script, asked) in [
+        (vec![Reply::Fail(503, "busy"), Reply::Fail(429, "slow down")], 3),
+        (vec![Reply::Fail(408, "timed out")], 5),
+    ] {
+        provider.script(script);
+        let a = send("first").await;
+        t.eventually(&contact, "retried delivery", |tl| {
+            tl.iter()
+                .any(|m| m["id"] == a["id"] && m["delivery"] == "sent")
+        })
+        .await;
+        assert_eq!(provider.received().len(), asked);
+    }
 
-    // Always failing: failed after max attempts (3 in tests), with the provider's words.
-    provider.script([Reply::Fail(400, "Recipient is not on WhatsApp"); 3]);
-    let b = t
-        .post(
-            &format!("/contacts/{contact}/messages"),
-            &t.owner,
-            json!({"client_id": client_id(), "text": "second"}),
-        )
-        .await
-        .ok(201);
+    // Always failing with a 5xx: failed after max attempts (3 in tests), with its words.
+    provider.script([Reply::Fail(503, "Upstream is down"); 3]);
+    let b = send("second").await;
     let tl = t
         .eventually(&contact, "failed delivery", |tl| {
             tl.iter()
@@ -252,8 +257,43 @@ async fn failed_deliveries_are_retried_then_marked_failed_with_the_providers_rea
         })
         .await;
     let m = tl.iter().find(|m| m["id"] == b["id"]).unwrap();
-    assert_eq!(m["error"], "Recipient is not on WhatsApp");
-    assert_eq!(provider.received().len(), 6);
+    assert_eq!(m["error"], "Upstream is down");
+    assert_eq!(provider.received().len(), 8);
+}
+
+#[tokio::test]
+async fn a_provider_4xx_fails_the_message_at_once_with_the_providers_words() {
+    let t = TestServer::start().await;
+    let provider = Provider::start().await;
+    let ch = t.channel("WhatsApp", true, Some(&provider.base)).await;
+    let contact = t.incoming(&ch, "+1", "m1", "hi").await;
+    for (status, words) in [
+        (400, "Recipient is not on WhatsApp"),
+        (403, "The 24-hour window is closed"),
+        (404, "Unknown recipient"),
+    ] {
+        let before = provider.received().len();
+        provider.script([Reply::Fail(status, words)]);
+        let sent = t
+            .post(
+                &format!("/contacts/{contact}/messages"),
+                &t.owner,
+                json!({"client_id": client_id(), "text": format!("to {status}")}),
+            )
+            .await
+            .ok(201);
+        let tl = t
+            .eventually(&contact, "failed delivery", |tl| {
+                tl.iter()
+                    .any(|m| m["id"] == sent["id"] && m["delivery"] == "failed")
+            })
+            .await;
+        let m = tl.iter().find(|m| m["id"] == sent["id"]).unwrap();
+        assert_eq!(m["error"], words, "HTTP {status}");
+        // Not retried: the provider was asked once.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(provider.received().len(), before + 1, "HTTP {status}");
+    }
 }
 
 #[tokio::test]
@@ -477,4 +517,340 @@ async fn voice_notes_go_out_as_voice_where_the_channel_supports_it_and_as_audio_
     let res = reqwest::get(link).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "audio/ogg");
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+fn echo_event(m_id: &str, text: &str) -> Value {
+    json!({"type": "message_echo", "mId": m_id, "timestamp": now_ms(), "message": {"type": "text", "text": text}})
+}
+
+#[tokio::test]
+async fn message_echoes_are_stored_once_as_outgoing_messages_sent_by_the_channel() {
+    let t = TestServer::start().await;
+    let ch = t.channel("Shop WhatsApp", true, None).await;
+    let contact = t.incoming(&ch, "+52155", "m1", "¿Tienen talla M?").await;
+    let before = t
+        .get(&format!("/contacts/{contact}"), &t.owner)
+        .await
+        .ok(200);
+    assert!(before["waiting_since"].is_string());
+
+    // An echo among other events: the batch is accepted, the echo stored once.
+    let body = json!({"channelId": ch.id, "contactId": "+52155",
+        "events": [echo_event("e1", "Sí, la tenemos"), echo_event("e1", "Sí, la tenemos"), text_event("m2", "¡Gracias!")]});
+    let answer = t.webhook(&ch, body.clone()).await.ok(200);
+    assert_eq!(
+        answer,
+        json!({"stored": 1, "echoes": 1, "duplicates": 1, "receipts": 0, "welcomes": 0})
+    );
+    assert_eq!(t.webhook(&ch, body).await.ok(200)["duplicates"], 3);
+
+    let tl = t.timeline(&contact, &t.owner).await;
+    let echoes: Vec<_> = tl.iter().filter(|m| m["direction"] == "outgoing").collect();
+    assert_eq!(echoes.len(), 1, "{tl:#?}");
+    let echo = echoes[0];
+    assert_eq!(echo["text"], "Sí, la tenemos");
+    assert_eq!(
+        echo["sender"],
+        json!({"kind": "channel", "id": ch.id, "name": "Shop WhatsApp"})
+    );
+    assert_eq!(echo["delivery"], "sent");
+    assert_eq!(echo["conversation_id"], before["open_conversation_id"]);
+
+    // No agent answered: nobody is assigned and the conversation has no first response.
+    let after = t
+        .get(&format!("/contacts/{contact}"), &t.owner)
+        .await
+        .ok(200);
+    assert!(after["assignee_id"].is_null(), "{after}");
+    let conversations = t
+        .get(&format!("/contacts/{contact}/conversations"), &t.owner)
+        .await
+        .ok(200);
+    let open = conversations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "open")
+        .unwrap()
+        .clone();
+    assert!(open["first_response_at"].is_null(), "{open}");
+
+    // A receipt for the echo finds it by its mId.
+    t.webhook(&ch, json!({"channelId": ch.id, "contactId": "+52155", "events": [{"type": "message_status", "mId": "e1", "status": "read"}]}))
+        .await
+        .ok(200);
+    let tl = t.timeline(&contact, &t.owner).await;
+    assert_eq!(
+        tl.iter().find(|m| m["id"] == echo["id"]).unwrap()["delivery"],
+        "read"
+    );
+
+    // The business may write first from its phone: the contact is created, no conversation
+    // is opened for it.
+    t.webhook(
+        &ch,
+        json!({"channelId": ch.id, "contactId": "+52166", "events": [echo_event("e2", "Your order shipped")]}),
+    )
+    .await
+    .ok(200);
+    let new = t.contact_by_external("+52166").await;
+    let c = t.get(&format!("/contacts/{new}"), &t.owner).await.ok(200);
+    assert!(c["open_conversation_id"].is_null(), "{c}");
+    assert!(c["waiting_since"].is_null(), "{c}");
+    assert_eq!(c["last_message_preview"], "Your order shipped");
+}
+
+#[tokio::test]
+async fn the_senders_timestamp_is_kept_within_limits_and_the_order_stays_arrival_order() {
+    let t = TestServer::start().await;
+    let ch = t.channel("WhatsApp", true, None).await;
+    let hour_ago = now_ms() - 3_600_000;
+    let message = |m_id: &str, ts: i64| json!({"type": "message", "mId": m_id, "timestamp": ts, "message": {"type": "text", "text": m_id}});
+    let cases = [
+        ("written-now", now_ms(), true),
+        ("an-hour-ago", hour_ago, true),
+        ("epoch-zero", 0, false),
+        ("seconds-not-ms", now_ms() / 1000, false),
+        ("next-year", now_ms() + 365 * 24 * 3_600_000, false),
+        ("negative", -5, false),
+    ];
+    for (m_id, ts, _) in &cases {
+        t.webhook(
+            &ch,
+            json!({"channelId": ch.id, "contactId": "c1", "events": [message(m_id, *ts)]}),
+        )
+        .await
+        .ok(200);
+    }
+    let contact = t.contact_by_external("c1").await;
+    let tl: Vec<_> = t
+        .timeline(&contact, &t.owner)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "incoming")
+        .collect();
+    let order: Vec<_> = tl.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    let sent_order: Vec<_> = cases.iter().map(|c| c.0).collect();
+    assert_eq!(order, sent_order, "the timeline is in arrival order");
+    for ((m_id, ts, kept), m) in cases.iter().zip(&tl) {
+        let created = time::OffsetDateTime::parse(
+            m["created_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let arrival_ms = i64::try_from(created.unix_timestamp_nanos() / 1_000_000).unwrap();
+        assert!(
+            (arrival_ms - now_ms()).abs() < 60_000,
+            "{m_id}: created_at is arrival"
+        );
+        if *kept {
+            let sent = time::OffsetDateTime::parse(
+                m["sent_at"].as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap();
+            assert_eq!(
+                i64::try_from(sent.unix_timestamp_nanos() / 1_000_000).unwrap(),
+                *ts,
+                "{m_id}"
+            );
+        } else {
+            assert!(m.get("sent_at").is_none(), "{m_id}: {m}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_webhook_url_may_end_with_a_slash() {
+    let t = TestServer::start().await;
+    let ch = t.channel("WhatsApp", true, None).await;
+    let res = t
+        .http
+        .post(t.url("/custom-channel/webhook/"))
+        .bearer_auth(&ch.token)
+        .json(&json!({"channelId": ch.id, "contactId": "c1", "events": [text_event("m1", "hi")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["stored"], 1);
+    // The slash form checks the token like the other.
+    let res = t
+        .http
+        .post(t.url("/custom-channel/webhook/"))
+        .bearer_auth("forged")
+        .json(&json!({"channelId": ch.id, "contactId": "c1", "events": [text_event("m2", "hi")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn contact_fields_are_kept_the_picture_fetched_and_the_snippets_fill_them() {
+    let t = TestServer::start().await;
+    let provider = Provider::start().await;
+    let ch = t.channel("WhatsApp", true, Some(&provider.base)).await;
+    let png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    let pic = provider.serve_file("maria.png", "image/png", png.clone());
+    t.webhook(
+        &ch,
+        json!({"channelId": ch.id, "contactId": "+34600",
+               "contact": {"firstName": "María", "lastName": "López", "profilePic": pic,
+                           "language": "es_ES", "countryCode": "es", "timezone": "Europe/Madrid"},
+               "events": [text_event("m1", "Hola")]}),
+    )
+    .await
+    .ok(200);
+    let contact = t.contact_by_external("+34600").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let c = loop {
+        let c = t
+            .get(&format!("/contacts/{contact}"), &t.owner)
+            .await
+            .ok(200);
+        if c["profile"]["avatar_file_id"].is_string() {
+            break c;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no picture: {c}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert_eq!(c["profile"]["language"], "es-ES");
+    assert_eq!(c["profile"]["country_code"], "ES");
+    assert_eq!(c["profile"]["timezone"], "Europe/Madrid");
+    let file = c["profile"]["avatar_file_id"].as_str().unwrap();
+    let res = t
+        .http
+        .get(t.url(&format!("/files/{file}")))
+        .bearer_auth(&t.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+
+    // An agent who may not see the contact is told the picture does not exist.
+    let (_, agent) = t.user("Agent Only-Mine", "agent").await;
+    t.patch(
+        "/settings",
+        &t.owner,
+        json!({"agent_visibility": "assigned"}),
+    )
+    .await
+    .ok(200);
+    let res = t
+        .http
+        .get(t.url(&format!("/files/{file}")))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Later details never overwrite what is there; odd values are dropped, not the message.
+    t.webhook(
+        &ch,
+        json!({"channelId": ch.id, "contactId": "+34600",
+               "contact": {"language": "fr", "countryCode": "France!", "timezone": "<script>"},
+               "events": [text_event("m2", "Otra")]}),
+    )
+    .await
+    .ok(200);
+    let again = t
+        .get(&format!("/contacts/{contact}"), &t.owner)
+        .await
+        .ok(200);
+    assert_eq!(again["profile"], c["profile"]);
+    let other = t.channel("Telegram", false, None).await;
+    t.webhook(
+        &other,
+        json!({"channelId": other.id, "contactId": "tg-1",
+               "contact": {"firstName": "Jean", "locale": "fr", "countryCode": "France!", "timezone": "<script>",
+                           "profilePic": "file:///etc/passwd"},
+               "events": [text_event("m1", "Bonjour")]}),
+    )
+    .await
+    .ok(200);
+    let jean = t.contact_by_external("tg-1").await;
+    let jean = t.get(&format!("/contacts/{jean}"), &t.owner).await.ok(200);
+    assert_eq!(jean["profile"], json!({"language": "fr"}));
+
+    let snippet = t
+        .post(
+            "/snippets",
+            &t.owner,
+            json!({"name": "Locale", "shortcut": "locale",
+                   "text": "{{contact.language}} {{contact.country_code}} {{contact.timezone}}"}),
+        )
+        .await
+        .ok(201);
+    let rendered = t
+        .post(
+            &format!("/snippets/{}/render", snippet["id"].as_str().unwrap()),
+            &t.owner,
+            json!({"contact_id": contact}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(rendered["text"], "es-ES ES Europe/Madrid");
+}
+
+#[tokio::test]
+async fn a_picture_that_is_not_an_image_or_on_a_refused_address_is_not_kept() {
+    let t = TestServer::start().await;
+    let provider = Provider::start().await;
+    let html = provider.serve_file("page.html", "text/html", b"<html>hi</html>".to_vec());
+    // allow_private_network is off: the provider on loopback is refused.
+    let guarded = t
+        .post(
+            "/channels",
+            &t.owner,
+            json!({"name": "Guarded", "kind": "custom", "outbound_url": provider.base}),
+        )
+        .await
+        .ok(201);
+    let guarded = common::Channel {
+        id: guarded["id"].as_str().unwrap().to_owned(),
+        token: guarded["credentials"]["api_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        secret: String::new(),
+    };
+    let png = provider.serve_file("p.png", "image/png", b"\x89PNG\r\n\x1a\n".to_vec());
+    t.webhook(
+        &guarded,
+        json!({"channelId": guarded.id, "contactId": "g1", "contact": {"profilePic": png},
+               "events": [text_event("m1", "hi")]}),
+    )
+    .await
+    .ok(200);
+    let open = t.channel("Open", true, None).await;
+    t.webhook(
+        &open,
+        json!({"channelId": open.id, "contactId": "o1", "contact": {"profilePic": html},
+               "events": [text_event("m1", "hi")]}),
+    )
+    .await
+    .ok(200);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for external in ["g1", "o1"] {
+        let id = t.contact_by_external(external).await;
+        let c = t.get(&format!("/contacts/{id}"), &t.owner).await.ok(200);
+        assert!(
+            c["profile"].get("avatar_file_id").is_none(),
+            "{external}: {c}"
+        );
+    }
 }

@@ -54,6 +54,7 @@ fn new_contact(name: &str) -> NewContact {
         first_name: name.into(),
         email: None,
         phone: None,
+        profile: Default::default(),
         created_at: now(),
     }
 }
@@ -76,6 +77,7 @@ fn inbound(
         delivery: Delivery::Delivered,
         activity: None,
         created_at: now(),
+        sent_at: None,
     }
 }
 

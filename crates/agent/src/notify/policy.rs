@@ -137,6 +137,7 @@ mod tests {
             waiting_since: None,
             channels: vec![],
             created_at: Timestamp::EPOCH,
+            profile: Default::default(),
         }
     }
 
@@ -155,6 +156,7 @@ mod tests {
             error: None,
             activity: None,
             created_at: Timestamp::EPOCH,
+            sent_at: None,
         }
     }
 

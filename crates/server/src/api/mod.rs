@@ -125,6 +125,11 @@ pub fn router(state: AppState) -> Router {
     let max_json = state.config.max_json_bytes;
     let (v1, doc) = v1();
     let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    // respond.io writes the webhook URL with a trailing slash; both forms are the same route.
+    let v1 = v1.route(
+        "/custom-channel/webhook/",
+        axum::routing::post(webhook::custom_channel_webhook),
+    );
     let v1 = v1.route(
         "/openapi.json",
         get(move || {

@@ -1,9 +1,10 @@
 //! Outbound delivery: each pending outgoing message is posted to the provider's
 //! `<outbound_url>/message` (bearer token, HMAC signature), one request per part (text, then
-//! each attachment as a signed link), from the durable queue. A 2xx `{"mId"}` marks it `sent`;
-//! anything else is retried with backoff, then the message is marked `failed` with the
-//! provider's words. An address the URL guard refuses cannot change by waiting: the message
-//! fails at once with the guard's reason.
+//! each attachment as a signed link), from the durable queue. A 2xx `{"mId"}` marks it `sent`.
+//! What can pass by waiting (a 5xx, 408, 429, a time-out, a broken connection) is retried with
+//! backoff, then the message is marked `failed` with the provider's words. What cannot fails
+//! the message at once: another 4xx (the provider refused this message; its `error.message` is
+//! shown to the agent) or an address the URL guard refuses.
 
 use std::time::Duration;
 
@@ -62,7 +63,8 @@ fn parts(state: &AppState, message: &Message) -> Vec<ChannelMessage> {
 
 /// Why a part was not accepted.
 enum NotSent {
-    /// Trying again cannot help (the URL guard refused the address).
+    /// Trying again cannot help (the provider refused the message, or the URL guard refused
+    /// the address).
     Refused(String),
     /// Retried with backoff.
     Failed(String),
@@ -95,9 +97,13 @@ async fn post(
                 NotSent::Failed(e.to_string())
             }
         })?;
-    send(channel, &cleared, &url, body, timeout)
-        .await
-        .map_err(NotSent::Failed)
+    send(channel, &cleared, &url, body, timeout).await
+}
+
+/// Whether a provider's error status may pass by waiting: server errors, 408 Request Timeout
+/// and 429 Too Many Requests. Any other 4xx says this message will not be accepted as it is.
+fn worth_retrying(status: reqwest::StatusCode) -> bool {
+    status.is_server_error() || matches!(status.as_u16(), 408 | 429) || !status.is_client_error()
 }
 
 async fn send(
@@ -106,9 +112,10 @@ async fn send(
     url: &str,
     body: &OutboundMessage,
     timeout: Duration,
-) -> Result<Option<String>, String> {
-    let client = url_guard::pinned_client(cleared, timeout).map_err(|e| e.to_string())?;
-    let json = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+) -> Result<Option<String>, NotSent> {
+    let client =
+        url_guard::pinned_client(cleared, timeout).map_err(|e| NotSent::Failed(e.to_string()))?;
+    let json = serde_json::to_vec(body).map_err(|e| NotSent::Failed(e.to_string()))?;
     let res = client
         .post(cleared.url.clone())
         .bearer_auth(&channel.api_token)
@@ -121,11 +128,11 @@ async fn send(
         .send()
         .await
         .map_err(|e| {
-            if e.is_timeout() {
+            NotSent::Failed(if e.is_timeout() {
                 format!("{url} did not answer within {} s", timeout.as_secs())
             } else {
                 format!("cannot reach {url}: {e}")
-            }
+            })
         })?;
     let status = res.status();
     let text = res.text().await.unwrap_or_default();
@@ -134,9 +141,14 @@ async fn send(
             .ok()
             .map(|a| a.m_id));
     }
-    Err(match serde_json::from_str::<ProviderError>(&text) {
-        Ok(e) => e.error.message,
-        Err(_) => format!("the provider answered HTTP {}", status.as_u16()),
+    let why = match serde_json::from_str::<ProviderError>(&text) {
+        Ok(e) if !e.error.message.trim().is_empty() => e.error.message,
+        _ => format!("The provider answered HTTP {}.", status.as_u16()),
+    };
+    Err(if worth_retrying(status) {
+        NotSent::Failed(why)
+    } else {
+        NotSent::Refused(why)
     })
 }
 

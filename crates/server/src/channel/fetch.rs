@@ -24,7 +24,7 @@ struct Payload {
 }
 
 /// Why a fetch failed, and whether trying again can help.
-enum Failure {
+pub(super) enum Failure {
     Permanent(String),
     Transient(String),
 }
@@ -88,7 +88,7 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
         return Ok(());
     }
     let allow_private = channel.as_ref().is_some_and(|c| c.allow_private_network);
-    let blob = download(state, &p.url, allow_private).await?;
+    let blob = download(state, &p.url, allow_private, state.config.max_upload_bytes).await?;
     let mime = sniff::mime_of(&blob.head, &attachment.name);
     let (job_id, index, now) = (job.id, p.index, state.clock.now());
     let message_id = p.message_id.clone();
@@ -123,10 +123,13 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
         .map_err(|e| Failure::Transient(e.message))
 }
 
-async fn download(
+/// Fetches a provider's URL into the blob store, following a few redirects, each through the
+/// URL guard; at most `limit` bytes.
+pub(super) async fn download(
     state: &AppState,
     start: &str,
     allow_private: bool,
+    limit: u64,
 ) -> Result<crate::files::StoredBlob, Failure> {
     let mut url = start.to_owned();
     for _ in 0..=MAX_REDIRECTS {
@@ -171,7 +174,6 @@ async fn download(
                 status.as_u16()
             )));
         }
-        let limit = state.config.max_upload_bytes;
         if res.content_length().is_some_and(|n| n > limit) {
             return Err(Failure::Permanent(format!(
                 "The attachment is larger than the {limit}-byte limit."

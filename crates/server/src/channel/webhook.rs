@@ -60,7 +60,9 @@ impl ChannelDirectory {
 pub struct WebhookResult {
     /// New messages stored.
     pub stored: usize,
-    /// Messages whose (channel, mId) was stored before.
+    /// Messages the business sent from the provider's app, stored as outgoing messages.
+    pub echoes: usize,
+    /// Messages (and echoes) whose (channel, mId) was stored before.
     pub duplicates: usize,
     pub receipts: usize,
     pub welcomes: usize,
@@ -81,7 +83,9 @@ fn check(hook: &InboundWebhook) -> AppResult<()> {
         ));
     }
     for (i, event) in hook.events.iter().enumerate() {
-        let InboundEvent::Message { m_id, message, .. } = event else {
+        let (InboundEvent::Message { m_id, message, .. }
+        | InboundEvent::MessageEcho { m_id, message, .. }) = event
+        else {
             continue;
         };
         if m_id.trim().is_empty() {
@@ -133,7 +137,11 @@ pub async fn receive(
             let info = hook.contact.as_ref();
             for event in &hook.events {
                 match event {
-                    InboundEvent::Message { m_id, message, .. } => {
+                    InboundEvent::Message {
+                        m_id,
+                        message,
+                        timestamp,
+                    } => {
                         match inbound::receive_message(
                             tx,
                             &channel,
@@ -141,9 +149,29 @@ pub async fn receive(
                             info,
                             m_id,
                             message,
+                            inbound::sent_at(*timestamp, now),
                             now,
                         )? {
                             Some(_) => result.stored += 1,
+                            None => result.duplicates += 1,
+                        }
+                    }
+                    InboundEvent::MessageEcho {
+                        m_id,
+                        message,
+                        timestamp,
+                    } => {
+                        match inbound::receive_echo(
+                            tx,
+                            &channel,
+                            &hook.contact_id,
+                            info,
+                            m_id,
+                            message,
+                            inbound::sent_at(*timestamp, now),
+                            now,
+                        )? {
+                            Some(_) => result.echoes += 1,
                             None => result.duplicates += 1,
                         }
                     }

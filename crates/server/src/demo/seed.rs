@@ -275,7 +275,7 @@ impl ContactPlan {
                 )
             }),
             phone: self.whatsapp.then(|| external.clone()),
-            locale: None,
+            ..InboundContact::default()
         };
         let settings = tx.settings()?;
         for (n, conv) in self.conversations.iter().enumerate() {
@@ -293,6 +293,7 @@ impl ContactPlan {
                     Some(&info),
                     &m_id,
                     &content,
+                    Some(at),
                     at,
                 )? {
                     contact_id = Some(id);

@@ -29,6 +29,14 @@ pub fn actor_name(tx: &mut dyn ReadTx, actor: &Actor, contact: &Contact) -> AppR
         ActorKind::Bot => "the bot".into(),
         ActorKind::Merge => "a contact merge".into(),
         ActorKind::System => "the system".into(),
+        ActorKind::Channel => match &actor.name {
+            Some(name) => format!("{name} (from the provider's app)"),
+            None => "the channel".into(),
+        },
+        ActorKind::Api => match &actor.name {
+            Some(name) => format!("the API token {name}"),
+            None => "the API".into(),
+        },
     })
 }
 
@@ -103,6 +111,7 @@ pub fn record_with(
         delivery: Delivery::Sent,
         activity: Some(activity),
         created_at: at,
+        sent_at: None,
     };
     persist::add_message(tx, &message, contact.assignee_id.as_ref())
 }

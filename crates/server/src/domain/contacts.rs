@@ -1,6 +1,6 @@
 //! Reading and editing contacts, within what the reader may see.
 
-use messenger_protocol::{Contact, ContactId, ContactPatch, Timestamp};
+use messenger_protocol::{Contact, ContactId, ContactPatch, ContactProfile, Timestamp};
 
 use super::{Ctx, persist, visibility};
 use crate::error::{AppError, AppResult};
@@ -105,6 +105,27 @@ pub fn encode_cursor(last: &Contact) -> String {
 }
 
 /// Applies a timestamp to "the contact wrote or was written to".
+/// Fills what a profile lacks from another (a provider's word, a merged contact's); true when
+/// something changed. What is there already is kept.
+pub fn fill_profile(profile: &mut ContactProfile, other: &ContactProfile) -> bool {
+    let mut changed = false;
+    for (mine, theirs) in [
+        (&mut profile.language, &other.language),
+        (&mut profile.country_code, &other.country_code),
+        (&mut profile.timezone, &other.timezone),
+    ] {
+        if mine.is_none() && theirs.is_some() {
+            mine.clone_from(theirs);
+            changed = true;
+        }
+    }
+    if profile.avatar_file_id.is_none() && other.avatar_file_id.is_some() {
+        profile.avatar_file_id.clone_from(&other.avatar_file_id);
+        changed = true;
+    }
+    changed
+}
+
 pub fn touch_last_message(contact: &mut Contact, preview: &str, at: Timestamp) {
     contact.last_message_at = Some(at);
     contact.last_message_preview = Some(preview_of(preview));

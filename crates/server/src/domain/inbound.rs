@@ -6,8 +6,8 @@ use messenger_protocol::custom_channel::{
     ChannelAttachmentKind, ChannelMessage, InboundContact, ReceiptStatus,
 };
 use messenger_protocol::{
-    Actor, ActorKind, Attachment, AttachmentKind, AttachmentStatus, Contact, ContactId, Delivery,
-    Direction, IntegrationEvent, Message, Timestamp, Trigger,
+    Actor, ActorKind, Attachment, AttachmentKind, AttachmentStatus, Contact, ContactId,
+    ContactProfile, Delivery, Direction, IntegrationEvent, Message, Timestamp, Trigger,
 };
 
 use super::{contacts, conversations, integrations, persist, workflows};
@@ -18,6 +18,23 @@ use crate::store::{ChannelRecord, NewContact, NewMessage, WriteTx};
 pub const FETCH_JOB: &str = "fetch_attachment";
 /// The job kind that hands an incoming message to the channel's bot.
 pub const BOT_JOB: &str = "bot_call";
+/// The job kind that fetches a contact's profile picture.
+pub const AVATAR_JOB: &str = "fetch_avatar";
+
+/// How far before its arrival a message's own time may be (a provider's backlog after a long
+/// outage still fits) and how far after (clocks that run fast).
+const SENT_AT_BEFORE_MS: i64 = 90 * 24 * 3600 * 1000;
+const SENT_AT_AFTER_MS: i64 = 5 * 60 * 1000;
+
+/// The sender's time of a message (epoch milliseconds, as respond.io sends it), when it is
+/// plausible; else `None`, and the message shows its arrival time.
+pub fn sent_at(timestamp_ms: i64, now: Timestamp) -> Option<Timestamp> {
+    let plausible = timestamp_ms >= now.millis() - SENT_AT_BEFORE_MS
+        && timestamp_ms <= now.millis() + SENT_AT_AFTER_MS;
+    plausible
+        .then(|| Timestamp::from_millis(timestamp_ms))
+        .flatten()
+}
 
 fn display_name(external_id: &str, info: Option<&InboundContact>) -> String {
     let name = info
@@ -42,8 +59,41 @@ fn clean(v: Option<&String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// A profile value that is short and printable, else nothing (a provider's odd value is
+/// dropped, not the message it came with).
+fn profile_value(v: Option<&String>, max: usize, ok: impl Fn(char) -> bool) -> Option<String> {
+    clean(v).filter(|s| s.chars().count() <= max && s.chars().all(&ok))
+}
+
+/// What the provider tells of the contact's language, country and time zone.
+fn profile_of(info: &InboundContact) -> ContactProfile {
+    let tag = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    ContactProfile {
+        language: profile_value(info.language.as_ref().or(info.locale.as_ref()), 35, tag)
+            .map(|l| l.replace('_', "-")),
+        country_code: profile_value(info.country_code.as_ref(), 2, |c| c.is_ascii_alphabetic())
+            .filter(|c| c.len() == 2)
+            .map(|c| c.to_ascii_uppercase()),
+        timezone: profile_value(info.timezone.as_ref(), 64, |c| {
+            c.is_ascii_alphanumeric() || "/_+-:".contains(c)
+        }),
+        avatar_file_id: None,
+    }
+}
+
+/// The provider's picture URL, when it is one we may fetch.
+fn picture_url(info: Option<&InboundContact>) -> Option<String> {
+    clean(info?.profile_pic.as_ref()).filter(|u| {
+        u.len() <= 2048
+            && reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    })
+}
+
 /// The contact behind (channel, external id), created on first contact. Details the provider
-/// sends fill in what the contact lacks; they never overwrite what users edited.
+/// sends fill in what the contact lacks; they never overwrite what users edited. A picture is
+/// fetched (by a job, through the URL guard) when the contact has none and is new or just
+/// learned something, so that a provider sending the same URL with every message does not
+/// cause a fetch each time.
 pub fn find_or_create_contact(
     tx: &mut dyn WriteTx,
     channel: &ChannelRecord,
@@ -68,9 +118,11 @@ pub fn find_or_create_contact(
                 contact.name = name;
                 changed = true;
             }
+            changed |= contacts::fill_profile(&mut contact.profile, &profile_of(info));
         }
         if changed {
             tx.update_contact(&contact)?;
+            fetch_picture(tx, channel, &contact, info, now)?;
         }
         return Ok((contact, changed));
     }
@@ -83,12 +135,32 @@ pub fn find_or_create_contact(
         name,
         email: info.and_then(|i| clean(i.email.as_ref())),
         phone: info.and_then(|i| clean(i.phone.as_ref())),
+        profile: info.map(profile_of).unwrap_or_default(),
         created_at: now,
     })?;
     tx.add_contact_identity(&contact.id, &channel.id, external_id)
         .map_err(persist::taken_concurrently)?;
     let contact = tx.contact(&contact.id)?.unwrap_or(contact);
+    fetch_picture(tx, channel, &contact, info, now)?;
     Ok((contact, true))
+}
+
+fn fetch_picture(
+    tx: &mut dyn WriteTx,
+    channel: &ChannelRecord,
+    contact: &Contact,
+    info: Option<&InboundContact>,
+    now: Timestamp,
+) -> AppResult<()> {
+    if contact.profile.avatar_file_id.is_some() {
+        return Ok(());
+    }
+    if let Some(url) = picture_url(info) {
+        let payload =
+            serde_json::json!({"contact_id": contact.id, "channel_id": channel.id, "url": url});
+        tx.enqueue_job(AVATAR_JOB, &payload.to_string(), now)?;
+    }
+    Ok(())
 }
 
 fn attachment_from_url(
@@ -130,6 +202,49 @@ fn attachment_from_url(
     }
 }
 
+/// A channel message as the text, attachments and fetch URL of a stored message.
+fn content_of(content: &ChannelMessage) -> (String, Vec<Attachment>, Option<String>) {
+    match content {
+        ChannelMessage::Text { text } => (text.clone(), Vec::new(), None),
+        ChannelMessage::Attachment { attachment } => (
+            String::new(),
+            vec![attachment_from_url(
+                attachment.kind,
+                &attachment.url,
+                attachment.file_name.as_deref(),
+            )],
+            Some(attachment.url.clone()),
+        ),
+    }
+}
+
+fn preview(text: String, attachments: &[Attachment]) -> String {
+    if text.is_empty() {
+        format!(
+            "📎 {}",
+            attachments
+                .first()
+                .map(|a| a.name.as_str())
+                .unwrap_or("Attachment")
+        )
+    } else {
+        text
+    }
+}
+
+fn fetch_attachment(
+    tx: &mut dyn WriteTx,
+    message: &Message,
+    url: Option<String>,
+    now: Timestamp,
+) -> AppResult<()> {
+    if let Some(url) = url {
+        let payload = serde_json::json!({"message_id": message.id, "index": 0, "url": url});
+        tx.enqueue_job(FETCH_JOB, &payload.to_string(), now)?;
+    }
+    Ok(())
+}
+
 /// Stores one incoming message; `None` when (channel, mId) was stored before.
 pub fn receive_message(
     tx: &mut dyn WriteTx,
@@ -138,6 +253,7 @@ pub fn receive_message(
     info: Option<&InboundContact>,
     m_id: &str,
     content: &ChannelMessage,
+    sent_at: Option<Timestamp>,
     now: Timestamp,
 ) -> AppResult<Option<(Message, ContactId)>> {
     if tx.message_exists_by_external_id(&channel.id, Direction::Incoming, m_id)? {
@@ -158,18 +274,7 @@ pub fn receive_message(
             now,
         )?;
     }
-    let (text, attachments, fetch_url) = match content {
-        ChannelMessage::Text { text } => (text.clone(), Vec::new(), None),
-        ChannelMessage::Attachment { attachment } => (
-            String::new(),
-            vec![attachment_from_url(
-                attachment.kind,
-                &attachment.url,
-                attachment.file_name.as_deref(),
-            )],
-            Some(attachment.url.clone()),
-        ),
-    };
+    let (text, attachments, fetch_url) = content_of(content);
     let message = persist::add_message(
         tx,
         &NewMessage {
@@ -185,25 +290,12 @@ pub fn receive_message(
             delivery: Delivery::Delivered,
             activity: None,
             created_at: now,
+            sent_at,
         },
         contact.assignee_id.as_ref(),
     )?;
-    if let Some(url) = fetch_url {
-        let payload = serde_json::json!({"message_id": message.id, "index": 0, "url": url});
-        tx.enqueue_job(FETCH_JOB, &payload.to_string(), now)?;
-    }
-    let preview = if text.is_empty() {
-        format!(
-            "📎 {}",
-            attachments
-                .first()
-                .map(|a| a.name.as_str())
-                .unwrap_or("Attachment")
-        )
-    } else {
-        text
-    };
-    contacts::touch_last_message(&mut contact, &preview, now);
+    fetch_attachment(tx, &message, fetch_url, now)?;
+    contacts::touch_last_message(&mut contact, &preview(text, &attachments), now);
     if contact.waiting_since.is_none() {
         contact.waiting_since = Some(now);
     }
@@ -221,6 +313,56 @@ pub fn receive_message(
         by: &message.sender,
     };
     workflows::fire(tx, fired, now)?;
+    Ok(Some((message, contact.id)))
+}
+
+/// A message the business sent from the provider's own app: an outgoing message sent by the
+/// channel, already sent. It joins the open conversation if there is one but opens none, and
+/// it neither assigns the contact nor counts as a first response (no agent answered); the
+/// contact no longer waits, since the business did answer. `None` when an outgoing message
+/// with this (channel, mId) is stored already (a repeated echo, or one of our own).
+pub fn receive_echo(
+    tx: &mut dyn WriteTx,
+    channel: &ChannelRecord,
+    external_contact: &str,
+    info: Option<&InboundContact>,
+    m_id: &str,
+    content: &ChannelMessage,
+    sent_at: Option<Timestamp>,
+    now: Timestamp,
+) -> AppResult<Option<(Message, ContactId)>> {
+    if tx.message_exists_by_external_id(&channel.id, Direction::Outgoing, m_id)? {
+        return Ok(None);
+    }
+    let (mut contact, _) = find_or_create_contact(tx, channel, external_contact, info, now)?;
+    let (text, attachments, fetch_url) = content_of(content);
+    let message = persist::add_message(
+        tx,
+        &NewMessage {
+            contact_id: contact.id.clone(),
+            conversation_id: contact.open_conversation_id.clone(),
+            channel_id: Some(channel.id.clone()),
+            direction: Direction::Outgoing,
+            sender: Actor {
+                kind: ActorKind::Channel,
+                id: Some(channel.id.to_string()),
+                name: Some(channel.name.clone()),
+            },
+            client_id: None,
+            external_id: Some(m_id.to_owned()),
+            text: text.clone(),
+            attachments: attachments.clone(),
+            delivery: Delivery::Sent,
+            activity: None,
+            created_at: now,
+            sent_at,
+        },
+        contact.assignee_id.as_ref(),
+    )?;
+    fetch_attachment(tx, &message, fetch_url, now)?;
+    contacts::touch_last_message(&mut contact, &preview(text, &attachments), now);
+    contact.waiting_since = None;
+    persist::save_contact(tx, &contact, now)?;
     Ok(Some((message, contact.id)))
 }
 

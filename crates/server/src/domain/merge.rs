@@ -50,6 +50,7 @@ pub fn merge(
     if primary.phone.is_none() {
         primary.phone = secondary.phone.clone();
     }
+    contacts::fill_profile(&mut primary.profile, &secondary.profile);
     let mut tags = primary.tags.clone();
     tags.extend(secondary.tags.iter().cloned());
     primary.tags = contacts::normalize_tags(tags)?;
@@ -66,6 +67,7 @@ pub fn merge(
     merged.email = primary.email;
     merged.phone = primary.phone;
     merged.tags = primary.tags;
+    merged.profile = primary.profile;
     merged.last_message_at = primary.last_message_at;
     merged.last_message_preview = primary.last_message_preview;
     merged.assignee_id = primary.assignee_id;

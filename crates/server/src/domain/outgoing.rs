@@ -198,6 +198,7 @@ pub fn send(
             delivery,
             activity: None,
             created_at: now,
+            sent_at: None,
         },
         contact.assignee_id.as_ref(),
     )?;
@@ -310,6 +311,7 @@ pub fn send_as(
             delivery,
             activity: None,
             created_at: now,
+            sent_at: None,
         },
         contact.assignee_id.as_ref(),
     )?;

@@ -109,7 +109,9 @@ pub fn delete(tx: &mut dyn WriteTx, ctx: &Ctx, id: &SnippetId) -> AppResult<()> 
 
 #[cfg(test)]
 mod tests {
-    use messenger_protocol::{Contact, ContactId, Role, Timestamp, UserId, UserStatus};
+    use messenger_protocol::{
+        Contact, ContactId, ContactProfile, Role, Timestamp, UserId, UserStatus,
+    };
 
     use super::*;
     use crate::store::UserRecord;
@@ -129,6 +131,12 @@ mod tests {
             waiting_since: None,
             channels: vec![],
             created_at: Timestamp::EPOCH,
+            profile: ContactProfile {
+                language: Some("es".into()),
+                country_code: Some("ES".into()),
+                timezone: Some("Europe/Madrid".into()),
+                avatar_file_id: None,
+            },
         }
     }
 
@@ -157,6 +165,14 @@ mod tests {
         assert_eq!(
             render("{{user.name}}/{{contact.name}}", &contact(), &user().name),
             "Susan Support/Maria Lopez Garcia"
+        );
+        assert_eq!(
+            render(
+                "{{contact.language}}-{{contact.country_code}} {{contact.timezone}}",
+                &contact(),
+                &user().name
+            ),
+            "es-ES Europe/Madrid"
         );
     }
 

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, Semaphore, broadcast};
 
 use crate::app::AppState;
 use crate::automation::{integration_delivery, workflow_runner};
-use crate::channel::{bot, delivery, fetch};
+use crate::channel::{avatar, bot, delivery, fetch};
 use crate::domain::{inbound, integrations, outgoing, workflows};
 use crate::store::{Committed, JobRecord};
 
@@ -68,6 +68,7 @@ async fn run_one(state: &AppState, job: &JobRecord) -> Outcome {
         outgoing::DELIVER_JOB => delivery::run(state, job).await,
         inbound::FETCH_JOB => fetch::run(state, job).await,
         inbound::BOT_JOB => bot::run(state, job).await,
+        inbound::AVATAR_JOB => avatar::run(state, job).await,
         workflows::WORKFLOW_JOB => workflow_runner::run(state, job).await,
         integrations::INTEGRATION_JOB => integration_delivery::run(state, job).await,
         other => {

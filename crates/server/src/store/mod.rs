@@ -190,7 +190,7 @@ pub trait ReadTx {
     fn file_by_legacy_id(&mut self, legacy: i64) -> StoreResult<Option<FileRecord>>;
     /// Whether a file is attached to a message of this contact.
     fn file_attached_to(&mut self, file: &FileId, contact: &ContactId) -> StoreResult<bool>;
-    /// The contacts whose messages carry this file.
+    /// The contacts whose messages carry this file, or whose picture it is.
     fn contacts_with_file(&mut self, file: &FileId) -> StoreResult<Vec<ContactId>>;
 
     // event log

@@ -7,9 +7,9 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 
 use messenger_protocol::{
-    Activity, Actor, Attachment, Channel, ChannelCredentials, ChannelId, ChannelKind, ClientId,
-    ContactId, ConversationId, Delivery, Direction, FileId, Role, Seq, Timestamp, User, UserId,
-    UserStatus,
+    Activity, Actor, ActorKind, Attachment, Channel, ChannelCredentials, ChannelId, ChannelKind,
+    ClientId, ContactId, ContactProfile, ConversationId, Delivery, Direction, FileId, Role, Seq,
+    Timestamp, User, UserId, UserStatus,
 };
 
 #[derive(Clone, Debug)]
@@ -112,6 +112,7 @@ pub struct NewContact {
     pub first_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub profile: ContactProfile,
     pub created_at: Timestamp,
 }
 
@@ -138,6 +139,18 @@ pub struct NewMessage {
     pub delivery: Delivery,
     pub activity: Option<Activity>,
     pub created_at: Timestamp,
+    /// The sender's own time (see `Message::sent_at`).
+    pub sent_at: Option<Timestamp>,
+}
+
+impl NewMessage {
+    /// An echo's mId, stored apart so that a repeated echo is stored once while our own
+    /// outgoing messages' mIds may repeat (see SQLite's migration 7).
+    pub fn echo_mid(&self) -> Option<&str> {
+        (self.sender.kind == ActorKind::Channel)
+            .then_some(self.external_id.as_deref())
+            .flatten()
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -63,7 +63,16 @@ async fn rolled_back(store: &Arc<dyn Store>, channel: &ChannelRecord, contact: &
     let err = store
         .write(move |tx| {
             let text = ChannelMessage::Text { text: m_id.clone() };
-            inbound::receive_message(tx, &channel, &contact, None, &m_id, &text, workspace::now())?;
+            inbound::receive_message(
+                tx,
+                &channel,
+                &contact,
+                None,
+                &m_id,
+                &text,
+                None,
+                workspace::now(),
+            )?;
             Err::<(), _>(AppError::invalid("the writer changed its mind"))
         })
         .await

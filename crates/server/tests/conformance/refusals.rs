@@ -28,7 +28,16 @@ async fn store_then(
             let text = ChannelMessage::Text {
                 text: format!("Hello ({m_id})"),
             };
-            inbound::receive_message(tx, &channel, "+1", None, &m_id, &text, workspace::now())?;
+            inbound::receive_message(
+                tx,
+                &channel,
+                "+1",
+                None,
+                &m_id,
+                &text,
+                None,
+                workspace::now(),
+            )?;
             if refuse {
                 return Err(AppError::invalid("refused after writing (in a test)"));
             }

@@ -30,7 +30,16 @@ async fn store_failing(
             let text = ChannelMessage::Text {
                 text: format!("Hello ({m_id})"),
             };
-            inbound::receive_message(tx, &channel, "+1", None, &m_id, &text, workspace::now())?;
+            inbound::receive_message(
+                tx,
+                &channel,
+                "+1",
+                None,
+                &m_id,
+                &text,
+                None,
+                workspace::now(),
+            )?;
             tx.enqueue_job("conformance", &m_id, workspace::now())?;
             if run <= fail_runs {
                 return Err(

@@ -54,6 +54,7 @@ pub async fn texts_are_kept_as_written_or_refused_as_invalid(bed: Bed) {
                     None,
                     &format!("m{i}"),
                     &content,
+                    None,
                     workspace::now(),
                 )?;
                 Ok(stored.map(|(m, _)| m.id))

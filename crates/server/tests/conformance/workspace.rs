@@ -76,7 +76,7 @@ pub async fn contact_writes(
             let text = ChannelMessage::Text {
                 text: format!("Hello ({m_id})"),
             };
-            inbound::receive_message(tx, &channel, &external, None, &m_id, &text, now())
+            inbound::receive_message(tx, &channel, &external, None, &m_id, &text, None, now())
         })
         .await
 }
@@ -143,6 +143,7 @@ pub async fn quiet_contact(
                 first_name: "Contact".into(),
                 email: None,
                 phone: None,
+                profile: Default::default(),
                 created_at: now(),
             })?;
             tx.add_contact_identity(&contact.id, &channel, &external)?;

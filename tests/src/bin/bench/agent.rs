@@ -339,6 +339,7 @@ fn contact(id: i64, now: Timestamp) -> Contact {
         waiting_since: None,
         channels: vec![],
         created_at: now,
+        profile: Default::default(),
     }
 }
 
@@ -357,5 +358,6 @@ fn message(id: i64, contact: i64, text: String, now: Timestamp) -> Message {
         error: None,
         activity: None,
         created_at: now,
+        sent_at: None,
     }
 }

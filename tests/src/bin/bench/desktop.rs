@@ -106,6 +106,7 @@ fn contact(id: i64, me: &UserId, last: Timestamp) -> Contact {
             external_id: format!("wa-{id}"),
         }],
         created_at: last,
+        profile: Default::default(),
     }
 }
 
@@ -133,6 +134,7 @@ fn message(id: i64, contact: i64, at: Timestamp) -> Message {
         error: None,
         activity: None,
         created_at: at,
+        sent_at: None,
     }
 }
 

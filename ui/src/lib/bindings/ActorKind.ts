@@ -3,4 +3,4 @@
 /**
  * The kinds of actor. Each field that holds an [`Actor`] says which kinds it takes.
  */
-export type ActorKind = "contact" | "user" | "automation" | "welcome" | "bot" | "merge" | "system";
+export type ActorKind = "contact" | "user" | "automation" | "welcome" | "bot" | "merge" | "system" | "channel" | "api";

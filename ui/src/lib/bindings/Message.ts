@@ -27,4 +27,14 @@ error: string | null,
 /**
  * For `direction: activity`.
  */
-activity: Activity | null, created_at: Timestamp, };
+activity: Activity | null, 
+/**
+ * When the server received it; the timeline and the log are in this order, and metrics
+ * count from it.
+ */
+created_at: Timestamp, 
+/**
+ * When the contact (or, for an echo, the provider's app) says it was sent, if the provider
+ * gave a plausible time: shown as the message's time.
+ */
+sent_at?: Timestamp, };

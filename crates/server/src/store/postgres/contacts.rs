@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use messenger_protocol::{
-    ChannelId, Contact, ContactChannel, ContactId, ContactView, ConversationId, StatusFilter,
-    UserId,
+    ChannelId, Contact, ContactChannel, ContactId, ContactProfile, ContactView, ConversationId,
+    FileId, StatusFilter, UserId,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -20,7 +20,8 @@ use crate::store::{ContactQuery, NewContact, Scope, StoreError};
 macro_rules! contact_columns {
     () => {
         "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
-         last_message_at, last_message_preview, waiting_since, created_at"
+         last_message_at, last_message_preview, waiting_since, created_at, \
+         language, country_code, timezone, avatar_file_id"
     };
 }
 
@@ -41,10 +42,16 @@ fn row(r: &Row) -> Result<Contact, StoreError> {
         waiting_since: opt_timestamp(r.col(10)?),
         channels: Vec::new(),
         created_at: timestamp(r.col(11)?),
+        profile: ContactProfile {
+            language: r.col(12)?,
+            country_code: r.col(13)?,
+            timezone: r.col(14)?,
+            avatar_file_id: r.col::<Option<String>>(15)?.map(FileId),
+        },
     })
 }
 
-/// [`COLUMNS`] and then the contact's channel identities as two arrays (columns 12 and 13), so
+/// [`COLUMNS`] and then the contact's channel identities as two arrays (columns 16 and 17), so
 /// that a lookup of one contact is one round trip. The sub-selects lock nothing: `FOR UPDATE`
 /// locks only the contact's row.
 const COLUMNS_WITH_CHANNELS: &str = concat!(
@@ -58,8 +65,8 @@ const COLUMNS_WITH_CHANNELS: &str = concat!(
 /// A row of [`COLUMNS_WITH_CHANNELS`].
 fn row_with_channels(r: &Row) -> Result<Contact, StoreError> {
     let mut contact = row(r)?;
-    let channels: Vec<i64> = r.col(12)?;
-    let externals: Vec<String> = r.col(13)?;
+    let channels: Vec<i64> = r.col(16)?;
+    let externals: Vec<String> = r.col(17)?;
     contact.channels = channels
         .into_iter()
         .zip(externals)
@@ -308,8 +315,9 @@ fn activity_at(c: &Contact) -> i64 {
 pub fn insert(db: &Db<'_>, c: &NewContact) -> Result<Contact, StoreError> {
     let r = db.query_one(
         &format!(
-            "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at)
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+            "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at,
+                                   language, country_code, timezone, avatar_file_id)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
         ),
         &[
             &c.name,
@@ -317,6 +325,10 @@ pub fn insert(db: &Db<'_>, c: &NewContact) -> Result<Contact, StoreError> {
             &c.email,
             &c.phone,
             &millis(c.created_at),
+            &c.profile.language,
+            &c.profile.country_code,
+            &c.profile.timezone,
+            &c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
         ],
     )?;
     // A new contact has no channels yet.
@@ -328,7 +340,8 @@ pub fn update(db: &Db<'_>, c: &Contact) -> Result<(), StoreError> {
     let n = db.execute(
         "UPDATE contacts SET name = $2, first_name = $3, email = $4, phone = $5, tags = $6,
              assignee_id = $7, open_conversation_id = $8, last_message_at = $9,
-             last_message_preview = $10, waiting_since = $11, activity_at = $12
+             last_message_preview = $10, waiting_since = $11, activity_at = $12,
+             language = $13, country_code = $14, timezone = $15, avatar_file_id = $16
          WHERE id = $1",
         &[
             &id,
@@ -343,6 +356,10 @@ pub fn update(db: &Db<'_>, c: &Contact) -> Result<(), StoreError> {
             &c.last_message_preview,
             &opt_millis(c.waiting_since),
             &activity_at(c),
+            &c.profile.language,
+            &c.profile.country_code,
+            &c.profile.timezone,
+            &c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
         ],
     )?;
     if n == 0 {

@@ -7,14 +7,15 @@ use messenger_protocol::{
 use tokio_postgres::Row;
 
 use super::convert::{
-    Col, id_param, id_required, id_text, millis, opt_id, opt_typed, timestamp, to_json,
+    Col, id_param, id_required, id_text, millis, opt_id, opt_millis, opt_timestamp, opt_typed,
+    timestamp, to_json,
 };
 use super::db::Db;
 use super::tx::Lock;
 use crate::store::{FileRecord, NewCommentRecord, NewMessage, StoreError};
 
 const COLUMNS: &str = "id, client_id, contact_id, conversation_id, channel_id, direction, sender, \
-                       text, attachments, delivery, error, activity, created_at";
+                       text, attachments, delivery, error, activity, created_at, sent_at";
 
 fn row(r: &Row) -> Result<Message, StoreError> {
     let direction: &str = r.col(5)?;
@@ -34,6 +35,7 @@ fn row(r: &Row) -> Result<Message, StoreError> {
         error: r.col(10)?,
         activity: r.opt_json::<Activity>(11)?,
         created_at: timestamp(r.col(12)?),
+        sent_at: opt_timestamp(r.col(13)?),
     })
 }
 
@@ -155,8 +157,9 @@ pub fn insert(db: &Db<'_>, m: &NewMessage) -> Result<Message, StoreError> {
     // now waits for that transaction and then inserts nothing (the transaction stays usable).
     let inserted = db.query_opt(
         "INSERT INTO messages (contact_id, conversation_id, channel_id, direction, sender,
-             sender_user_id, client_id, external_id, text, attachments, delivery, activity, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             sender_user_id, client_id, external_id, text, attachments, delivery, activity, created_at,
+                 sent_at, echo_mid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT DO NOTHING RETURNING id",
         &[
             &contact,
@@ -172,6 +175,8 @@ pub fn insert(db: &Db<'_>, m: &NewMessage) -> Result<Message, StoreError> {
             &m.delivery.as_str(),
             &m.activity.as_ref().map(to_json).transpose()?,
             &millis(m.created_at),
+            &opt_millis(m.sent_at),
+            &m.echo_mid(),
         ],
     )?;
     let Some(inserted) = inserted else {
@@ -196,6 +201,7 @@ pub fn insert(db: &Db<'_>, m: &NewMessage) -> Result<Message, StoreError> {
         error: None,
         activity: m.activity.clone(),
         created_at: m.created_at,
+        sent_at: m.sent_at,
     })
 }
 
@@ -355,11 +361,13 @@ pub fn insert_file(db: &Db<'_>, f: &FileRecord) -> Result<FileRecord, StoreError
     Ok(FileRecord { id, ..f.clone() })
 }
 
-/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`).
+/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`),
+/// and those it is the picture of.
 pub fn contacts_with_file(db: &Db<'_>, file: &FileId) -> Result<Vec<ContactId>, StoreError> {
     db.query(
-        "SELECT DISTINCT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
-         WHERE f.file_id = $1",
+        "SELECT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
+         WHERE f.file_id = $1
+         UNION SELECT id FROM contacts WHERE avatar_file_id = $1",
         &[&file.as_str()],
     )?
     .iter()

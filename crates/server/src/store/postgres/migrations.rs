@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "shared_presence",
         include_str!("migrations/0002_shared_presence.sql"),
     ),
+    (
+        3,
+        "respond_io_compatibility",
+        include_str!("migrations/0003_respond_io_compatibility.sql"),
+    ),
 ];
 
 /// The advisory lock key start-up holds while it migrates and checks the secret key

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use messenger_protocol::{
-    ChannelId, Contact, ContactChannel, ContactId, ContactView, ConversationId, StatusFilter,
-    UserId,
+    ChannelId, Contact, ContactChannel, ContactId, ContactProfile, ContactView, ConversationId,
+    FileId, StatusFilter, UserId,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -16,7 +16,8 @@ use super::convert::{
 use crate::store::{ContactQuery, NewContact, Scope, StoreError};
 
 const COLUMNS: &str = "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
-                       last_message_at, last_message_preview, waiting_since, created_at";
+                       last_message_at, last_message_preview, waiting_since, created_at, \
+                       language, country_code, timezone, avatar_file_id";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     let tags: Json<Vec<String>> = r.get(5)?;
@@ -34,6 +35,12 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         waiting_since: opt_timestamp(r.get(10)?),
         channels: Vec::new(),
         created_at: timestamp(r.get(11)?),
+        profile: ContactProfile {
+            language: r.get(12)?,
+            country_code: r.get(13)?,
+            timezone: r.get(14)?,
+            avatar_file_id: r.get::<_, Option<String>>(15)?.map(FileId),
+        },
     })
 }
 
@@ -253,15 +260,20 @@ pub fn activity_at(c: &Contact) -> i64 {
 
 pub fn insert(conn: &Connection, c: &NewContact) -> Result<Contact, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at,
+                               language, country_code, timezone, avatar_file_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         c.name,
         c.first_name,
         c.email,
         c.phone,
-        millis(c.created_at)
+        millis(c.created_at),
+        c.profile.language,
+        c.profile.country_code,
+        c.profile.timezone,
+        c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
     ])?;
     let id = ContactId(id_text(conn.last_insert_rowid()));
     by_id(conn, &id)?.ok_or_else(|| StoreError::backend("inserted contact vanished"))
@@ -273,7 +285,8 @@ pub fn update(conn: &Connection, c: &Contact) -> Result<(), StoreError> {
         .prepare_cached(
             "UPDATE contacts SET name = ?2, first_name = ?3, email = ?4, phone = ?5, tags = ?6,
                  assignee_id = ?7, open_conversation_id = ?8, last_message_at = ?9,
-                 last_message_preview = ?10, waiting_since = ?11, activity_at = ?12
+                 last_message_preview = ?10, waiting_since = ?11, activity_at = ?12,
+                 language = ?13, country_code = ?14, timezone = ?15, avatar_file_id = ?16
              WHERE id = ?1",
         )?
         .execute(params![
@@ -288,7 +301,11 @@ pub fn update(conn: &Connection, c: &Contact) -> Result<(), StoreError> {
             opt_millis(c.last_message_at),
             c.last_message_preview,
             opt_millis(c.waiting_since),
-            activity_at(c)
+            activity_at(c),
+            c.profile.language,
+            c.profile.country_code,
+            c.profile.timezone,
+            c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
         ])?;
     if n == 0 {
         return Err(StoreError::NotFound(format!("Contact {} not found.", c.id)));

@@ -7,13 +7,13 @@ use messenger_protocol::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{
-    Json, id_param, id_required, id_text, is_unique_violation, millis, opt_id, opt_typed,
-    timestamp, to_json,
+    Json, id_param, id_required, id_text, is_unique_violation, millis, opt_id, opt_millis,
+    opt_timestamp, opt_typed, timestamp, to_json,
 };
 use crate::store::{FileRecord, NewCommentRecord, NewMessage, StoreError};
 
 const COLUMNS: &str = "id, client_id, contact_id, conversation_id, channel_id, direction, sender, \
-                       text, attachments, delivery, error, activity, created_at";
+                       text, attachments, delivery, error, activity, created_at, sent_at";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let direction: String = r.get(5)?;
@@ -36,6 +36,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Message> {
         error: r.get(10)?,
         activity: activity.map(|a| a.0),
         created_at: timestamp(r.get(12)?),
+        sent_at: opt_timestamp(r.get(13)?),
     })
 }
 
@@ -133,8 +134,9 @@ pub fn insert(conn: &Connection, m: &NewMessage) -> Result<Message, StoreError> 
     let result = conn
         .prepare_cached(
             "INSERT INTO messages (contact_id, conversation_id, channel_id, direction, sender,
-                 sender_user_id, client_id, external_id, text, attachments, delivery, activity, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 sender_user_id, client_id, external_id, text, attachments, delivery, activity, created_at,
+                 sent_at, echo_mid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             contact,
@@ -149,7 +151,9 @@ pub fn insert(conn: &Connection, m: &NewMessage) -> Result<Message, StoreError> 
             to_json(&m.attachments)?,
             m.delivery.as_str(),
             m.activity.as_ref().map(to_json).transpose()?,
-            millis(m.created_at)
+            millis(m.created_at),
+            opt_millis(m.sent_at),
+            m.echo_mid(),
         ]);
     match result {
         Ok(_) => {}
@@ -174,6 +178,7 @@ pub fn insert(conn: &Connection, m: &NewMessage) -> Result<Message, StoreError> 
         error: None,
         activity: m.activity.clone(),
         created_at: m.created_at,
+        sent_at: m.sent_at,
     })
 }
 
@@ -348,11 +353,13 @@ pub fn insert_file(conn: &Connection, f: &FileRecord) -> Result<FileRecord, Stor
     Ok(FileRecord { id, ..f.clone() })
 }
 
-/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`).
+/// Contacts whose messages carry the file (`message_files`, kept by triggers on `messages`),
+/// and those it is the picture of.
 pub fn contacts_with_file(conn: &Connection, file: &FileId) -> Result<Vec<ContactId>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
-         WHERE f.file_id = ?1",
+        "SELECT m.contact_id FROM message_files f JOIN messages m ON m.id = f.message_id
+         WHERE f.file_id = ?1
+         UNION SELECT id FROM contacts WHERE avatar_file_id = ?1",
     )?;
     let rows = stmt.query_map([file.as_str()], |r| r.get::<_, i64>(0))?;
     rows.map(|r| r.map(|id| ContactId(id_text(id))).map_err(StoreError::from))

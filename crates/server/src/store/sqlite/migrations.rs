@@ -37,6 +37,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "leases_and_shared_presence",
         include_str!("migrations/0006_leases_and_shared_presence.sql"),
     ),
+    (
+        7,
+        "respond_io_compatibility",
+        include_str!("migrations/0007_respond_io_compatibility.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

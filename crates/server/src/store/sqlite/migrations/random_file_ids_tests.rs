@@ -46,6 +46,7 @@ fn outgoing(attachments: Vec<Attachment>) -> NewMessage {
         delivery: Delivery::Sent,
         activity: None,
         created_at: Timestamp::EPOCH,
+        sent_at: None,
     }
 }
 
