@@ -234,7 +234,10 @@ async fn failed_deliveries_are_retried_then_marked_failed_with_the_providers_rea
     // What may pass by waiting (5xx, 429 Too Many Requests, 408) is retried: sent after them
     // (at most 3 attempts in tests).
     for (script, asked) in [
-        (vec![Reply::Fail(503, "busy"), Reply::Fail(429, "slow down")], 3),
+        (
+            vec![Reply::Fail(503, "busy"), Reply::Fail(429, "slow down")],
+            3,
+        ),
         (vec![Reply::Fail(408, "timed out")], 5),
     ] {
         provider.script(script);

@@ -69,6 +69,7 @@ export function contact(id: string, name: string, overrides: Partial<Contact> = 
     waiting_since: null,
     channels: [{ channel_id: WHATSAPP.id, external_id: `wa-${id}` }],
     created_at: T0,
+    profile: {},
     ...overrides,
   };
 }

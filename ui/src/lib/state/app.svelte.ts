@@ -4,6 +4,7 @@
 import { getContext, setContext } from "svelte";
 import { type Backend, errorText } from "../backend";
 import type { AgentEvent } from "../bindings/AgentEvent";
+import type { Contact } from "../bindings/Contact";
 import type { ContactId } from "../bindings/ContactId";
 import type { Session } from "../bindings/Session";
 import type { SyncState } from "../bindings/SyncState";
@@ -171,6 +172,12 @@ export class AppState {
   channelName(id: string | null | undefined): string {
     if (!id) return "";
     return this.workspace?.channels.find((c) => c.id === id)?.name ?? "";
+  }
+
+  /** The URL of the contact's profile picture, once the server has fetched it. */
+  pictureOf(contact: Contact): string | null {
+    const file = contact.profile.avatar_file_id;
+    return file ? this.backend.fileUrl(file) : null;
   }
 
   async select(contactId: ContactId | null): Promise<void> {

@@ -149,6 +149,43 @@ describe("Conversation", () => {
     await waitFor(() => expect(screen.queryByTestId("contact-details")).toBeNull());
   });
 
+  it("shows what the channel tells of the contact: language, country, time zone and picture", async () => {
+    const backend = seeded();
+    const maria = backend.contacts[0]!;
+    maria.profile = { language: "es-MX", country_code: "MX", timezone: "America/Mexico_City", avatar_file_id: "f-pic" };
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    const header = screen.getByTestId("conversation-header");
+    expect(within(header).getByTestId("avatar-picture")).toHaveAttribute("src", "memory://file/f-pic");
+    await fireEvent.keyDown(window, { key: "i" });
+    const details = await screen.findByTestId("contact-details");
+    expect(within(details).getByTestId("contact-language")).toHaveTextContent("es-MX");
+    expect(within(details).getByTestId("contact-country")).toHaveTextContent("MX");
+    expect(within(details).getByTestId("contact-timezone")).toHaveTextContent(/America\/Mexico_City · \d\d:\d\d/);
+    // A picture that cannot be loaded leaves the initials.
+    await fireEvent.error(within(header).getByTestId("avatar-picture"));
+    expect(within(header).queryByTestId("avatar-picture")).toBeNull();
+    expect(header).toHaveTextContent("ML");
+  });
+
+  it("marks messages sent from the provider's app and by the API, at the sender's time", async () => {
+    const backend = seeded();
+    backend.timelines.set("10", [
+      ...(backend.timelines.get("10") ?? []),
+      entry(message("10", "Sí, la tenemos", { id: "m-echo", direction: "outgoing", delivery: "sent", sender: { kind: "channel", id: "ch-wa", name: "Shop WhatsApp" }, created_at: at(5), sent_at: at(2) })),
+      entry(message("10", "Order #12 shipped", { id: "m-api", direction: "outgoing", delivery: "sent", sender: { kind: "api", id: "1", name: "Shopify" }, created_at: at(6) })),
+    ]);
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    const messages = await screen.findAllByTestId("message");
+    const echo = messages.find((m) => m.dataset.messageId === "m-echo")!;
+    expect(echo).toHaveTextContent("Sent from Shop WhatsApp");
+    const time = within(echo).getByTestId("message-time");
+    expect(time).toHaveAttribute("datetime", at(2));
+    expect(time.getAttribute("title")).toMatch(/^Sent .* · received /);
+    expect(messages.find((m) => m.dataset.messageId === "m-api")).toHaveTextContent("Shopify (API)");
+  });
+
   it("lets owners and managers merge another contact into this one", async () => {
     const backend = seeded();
     backend.workspaceData = workspace(BOB);
