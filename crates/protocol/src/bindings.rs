@@ -50,6 +50,9 @@ pub fn export_protocol(dir: &Path) -> Result<(), ExportError> {
     WorkflowInput::export_all_to(dir)?;
     IntegrationWebhook::export_all_to(dir)?;
     NewIntegrationWebhook::export_all_to(dir)?;
+    ApiToken::export_all_to(dir)?;
+    NewApiToken::export_all_to(dir)?;
+    CreatedApiToken::export_all_to(dir)?;
     Ok(())
 }
 

@@ -89,6 +89,33 @@ pub struct ContactPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub tags: Option<Vec<String>>,
+    /// A language tag (`es`, `pt-BR`); `null` clears it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub language: Option<Option<String>>,
+    /// Two letters (ISO 3166-1 alpha-2); `null` clears it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub country_code: Option<Option<String>>,
+    /// An IANA zone name or an offset; `null` clears it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[ts(optional, type = "string | null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub timezone: Option<Option<String>>,
 }
 
 /// `PUT /contacts/{id}/assignee`: `{"user_id": "7"}` assigns, `{"user_id": null}` unassigns.

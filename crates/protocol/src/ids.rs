@@ -90,3 +90,7 @@ string_id!(
     /// A client-generated id (UUID v7) that makes a write idempotent.
     ClientId
 );
+string_id!(
+    /// A workspace access token of the Developer API.
+    ApiTokenId
+);

@@ -3,6 +3,7 @@
 //! `ui/src/lib/bindings/` are generated from these definitions by [`bindings`].
 
 pub mod actor;
+pub mod api_token;
 pub mod auth;
 pub mod bindings;
 pub mod channel;
@@ -10,6 +11,7 @@ pub mod comment;
 pub mod contact;
 pub mod conversation;
 pub mod custom_channel;
+pub mod developer_api;
 mod double_option;
 pub mod error;
 pub mod event;
@@ -25,6 +27,7 @@ pub mod user;
 pub mod workflow;
 
 pub use actor::{Actor, ActorKind};
+pub use api_token::{ApiToken, CreatedApiToken, NewApiToken};
 pub use auth::{LoginRequest, LoginResponse};
 pub use channel::{Channel, ChannelCredentials, ChannelKind, ChannelPatch, NewChannel};
 pub use comment::{Comment, NewComment};

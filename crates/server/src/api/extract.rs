@@ -6,8 +6,8 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use messenger_protocol::{
-    CategoryId, ChannelId, ContactId, ConversationId, FileId, MessageId, SnippetId, UserId,
-    WorkflowId,
+    ApiTokenId, CategoryId, ChannelId, ContactId, ConversationId, FileId, MessageId, SnippetId,
+    UserId, WorkflowId,
 };
 use serde::de::DeserializeOwned;
 
@@ -91,6 +91,7 @@ decimal_path_id!(
     CategoryId => "category id",
     SnippetId => "snippet id",
     WorkflowId => "workflow id",
+    ApiTokenId => "API token id",
 );
 
 /// Untyped ids (integration webhooks) are store ids like the rest.

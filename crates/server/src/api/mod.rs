@@ -1,6 +1,7 @@
 //! The v1 HTTP API. Routes are registered through utoipa-axum, so the OpenAPI document served at
 //! `/api/v1/openapi.json` is generated from the same handlers that answer.
 
+mod api_tokens;
 mod auth;
 pub mod body_drain;
 mod categories;
@@ -19,6 +20,7 @@ mod snippets;
 mod stream;
 mod sync;
 mod users;
+pub mod v2;
 mod webhook;
 mod workflows;
 
@@ -52,7 +54,7 @@ pub use extract::{ApiPath, ApiQuery, ApiUpgrade, check_id};
 )]
 struct ApiDoc;
 
-struct BearerAuth;
+pub(crate) struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -118,6 +120,11 @@ pub fn v1() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             integrations::create_webhook
         ))
         .routes(routes!(integrations::delete_webhook))
+        .routes(routes!(
+            api_tokens::list_api_tokens,
+            api_tokens::create_api_token
+        ))
+        .routes(routes!(api_tokens::revoke_api_token))
         .split_for_parts()
 }
 
@@ -144,6 +151,7 @@ pub fn router(state: AppState) -> Router {
     );
     Router::new()
         .nest(API_PREFIX, v1)
+        .nest(v2::V2_PREFIX, v2::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_json))

@@ -2,6 +2,7 @@
 //! the signed-in user; the defences of sign-in (failure limits, a bound on hashing) and the
 //! announcement of ended sessions.
 
+pub mod api_token;
 pub mod client_address;
 pub mod current_user;
 pub mod failure_counter;

@@ -20,8 +20,13 @@ const MAX_PICTURE_BYTES: u64 = 5 * 1024 * 1024;
 #[derive(Debug, Deserialize)]
 struct Payload {
     contact_id: ContactId,
-    channel_id: ChannelId,
+    /// The channel whose private-network setting applies; none for the Developer API.
+    #[serde(default)]
+    channel_id: Option<ChannelId>,
     url: String,
+    /// Replace the picture there is (a new one given through the Developer API).
+    #[serde(default)]
+    replace: bool,
 }
 
 pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
@@ -56,13 +61,19 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
     let (contact_id, channel_id) = (p.contact_id.clone(), p.channel_id.clone());
     let loaded = state
         .store
-        .read(move |tx| Ok((tx.contact(&contact_id)?, tx.channel(&channel_id)?)))
+        .read(move |tx| {
+            let channel = match &channel_id {
+                Some(id) => tx.channel(id)?,
+                None => None,
+            };
+            Ok((tx.contact(&contact_id)?, channel))
+        })
         .await
         .map_err(|e| Failure::Transient(e.message))?;
     let (Some(contact), channel) = loaded else {
         return Err(Failure::Permanent("the contact is gone".into()));
     };
-    if contact.profile.avatar_file_id.is_some() {
+    if contact.profile.avatar_file_id.is_some() && !p.replace {
         return Err(Failure::Permanent(
             "the contact has a picture already".into(),
         ));
@@ -76,7 +87,8 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
             p.url
         )));
     };
-    let (job_id, now, contact_id) = (job.id, state.clock.now(), p.contact_id.clone());
+    let (job_id, now, contact_id, replace) =
+        (job.id, state.clock.now(), p.contact_id.clone(), p.replace);
     state
         .store
         .write(move |tx| {
@@ -84,7 +96,7 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
                 tx.finish_job(job_id)?;
                 return Ok(());
             };
-            if contact.profile.avatar_file_id.is_none() {
+            if contact.profile.avatar_file_id.is_none() || replace {
                 let file = tx.insert_file(&FileRecord {
                     id: FileId(String::new()),
                     sha256: blob.sha256.clone(),

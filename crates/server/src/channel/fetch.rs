@@ -24,7 +24,7 @@ struct Payload {
 }
 
 /// Why a fetch failed, and whether trying again can help.
-pub(super) enum Failure {
+pub(crate) enum Failure {
     Permanent(String),
     Transient(String),
 }
@@ -125,7 +125,7 @@ async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), F
 
 /// Fetches a provider's URL into the blob store, following a few redirects, each through the
 /// URL guard; at most `limit` bytes.
-pub(super) async fn download(
+pub(crate) async fn download(
     state: &AppState,
     start: &str,
     allow_private: bool,

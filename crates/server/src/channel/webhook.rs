@@ -147,9 +147,11 @@ pub async fn receive(
                             &channel,
                             &hook.contact_id,
                             info,
-                            m_id,
-                            message,
-                            inbound::sent_at(*timestamp, now),
+                            inbound::Delivered {
+                                m_id,
+                                content: message,
+                                sent_at: inbound::sent_at(*timestamp, now),
+                            },
                             now,
                         )? {
                             Some(_) => result.stored += 1,
@@ -166,9 +168,11 @@ pub async fn receive(
                             &channel,
                             &hook.contact_id,
                             info,
-                            m_id,
-                            message,
-                            inbound::sent_at(*timestamp, now),
+                            inbound::Delivered {
+                                m_id,
+                                content: message,
+                                sent_at: inbound::sent_at(*timestamp, now),
+                            },
                             now,
                         )? {
                             Some(_) => result.echoes += 1,

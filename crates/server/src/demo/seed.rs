@@ -291,9 +291,11 @@ impl ContactPlan {
                     channel,
                     &external,
                     Some(&info),
-                    &m_id,
-                    &content,
-                    Some(at),
+                    inbound::Delivered {
+                        m_id: &m_id,
+                        content: &content,
+                        sent_at: Some(at),
+                    },
                     at,
                 )? {
                     contact_id = Some(id);
@@ -312,6 +314,7 @@ impl ContactPlan {
                         me: me.clone(),
                         settings: settings.clone(),
                         now: at,
+                        api_token: None,
                     };
                     let sent = outgoing::send(
                         tx,
@@ -378,6 +381,7 @@ impl ContactPlan {
                     me: author,
                     settings: settings.clone(),
                     now: at,
+                    api_token: None,
                 };
                 comments::add(
                     tx,

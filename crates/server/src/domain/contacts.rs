@@ -1,10 +1,12 @@
 //! Reading and editing contacts, within what the reader may see.
 
-use messenger_protocol::{Contact, ContactId, ContactPatch, ContactProfile, Timestamp};
+use messenger_protocol::{
+    Contact, ContactId, ContactPatch, ContactProfile, EventPayload, Removed, Timestamp,
+};
 
 use super::{Ctx, persist, visibility};
 use crate::error::{AppError, AppResult};
-use crate::store::{ReadTx, WriteTx};
+use crate::store::{NewContact, ReadTx, WriteTx};
 
 const MAX_TAGS: usize = 50;
 const MAX_TAG_CHARS: usize = 64;
@@ -59,13 +61,60 @@ pub fn normalize_tags(tags: Vec<String>) -> AppResult<Vec<String>> {
     Ok(out)
 }
 
-pub fn patch(
-    tx: &mut dyn WriteTx,
-    ctx: &Ctx,
-    id: &ContactId,
-    patch: ContactPatch,
-) -> AppResult<Contact> {
-    let mut contact = visible(tx, ctx, id)?;
+/// A language tag as kept (`pt_BR` becomes `pt-BR`), or `None` when it is not one.
+pub fn language_tag(text: &str) -> Option<String> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 35
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ok.then(|| t.replace('_', "-"))
+}
+
+/// A two-letter country code, upper case, or `None`.
+pub fn country_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 2 && t.chars().all(|c| c.is_ascii_alphabetic())).then(|| t.to_ascii_uppercase())
+}
+
+/// An IANA zone name (`America/Mexico_City`) or an offset (`+05:30`), or `None`.
+pub fn time_zone(text: &str) -> Option<String> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 64
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+-:".contains(c));
+    ok.then(|| t.to_owned())
+}
+
+/// A patch's value for a profile field: `None` keeps, `Some(None)` or empty clears, else the
+/// value as `rule` keeps it, or a clear error.
+fn profile_change(
+    change: Option<Option<String>>,
+    what: &str,
+    rule: fn(&str) -> Option<String>,
+    target: &mut Option<String>,
+) -> AppResult<()> {
+    match change {
+        None => Ok(()),
+        Some(v) => match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => {
+                *target = None;
+                Ok(())
+            }
+            Some(v) => {
+                *target =
+                    Some(rule(v).ok_or_else(|| {
+                        AppError::invalid(format!("{v:?} is not a valid {what}."))
+                    })?);
+                Ok(())
+            }
+        },
+    }
+}
+
+/// Applies a patch's fields to a contact (the rules of every contact edit).
+fn apply(contact: &mut Contact, patch: ContactPatch) -> AppResult<()> {
     if let Some(name) = patch.name {
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
@@ -87,8 +136,96 @@ pub fn patch(
     if let Some(tags) = patch.tags {
         contact.tags = normalize_tags(tags)?;
     }
+    let p = &mut contact.profile;
+    profile_change(
+        patch.language,
+        "language (such as es or pt-BR)",
+        language_tag,
+        &mut p.language,
+    )?;
+    profile_change(
+        patch.country_code,
+        "country code (two letters, such as MX)",
+        country_code,
+        &mut p.country_code,
+    )?;
+    profile_change(
+        patch.timezone,
+        "time zone (such as America/Mexico_City)",
+        time_zone,
+        &mut p.timezone,
+    )?;
+    Ok(())
+}
+
+pub fn patch(
+    tx: &mut dyn WriteTx,
+    ctx: &Ctx,
+    id: &ContactId,
+    patch: ContactPatch,
+) -> AppResult<Contact> {
+    let mut contact = visible(tx, ctx, id)?;
+    apply(&mut contact, patch)?;
     persist::save_contact(tx, &contact, ctx.now)?;
     Ok(contact)
+}
+
+/// Creates a contact that has not written yet (the Developer API): it has no channel identity
+/// until it writes, and no conversation. `fields.name` is required.
+pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, fields: ContactPatch) -> AppResult<Contact> {
+    let Some(name) = fields.name.clone().filter(|n| !n.trim().is_empty()) else {
+        return Err(AppError::invalid("A new contact needs a name."));
+    };
+    let mut draft = Contact {
+        id: ContactId(String::new()),
+        name: name.clone(),
+        first_name: first_name_of(&name),
+        email: None,
+        phone: None,
+        tags: Vec::new(),
+        assignee_id: None,
+        open_conversation_id: None,
+        last_message_at: None,
+        last_message_preview: None,
+        waiting_since: None,
+        channels: Vec::new(),
+        created_at: ctx.now,
+        profile: ContactProfile::default(),
+    };
+    apply(&mut draft, fields)?;
+    let mut contact = tx.insert_contact(&NewContact {
+        name: draft.name.clone(),
+        first_name: draft.first_name.clone(),
+        email: draft.email.clone(),
+        phone: draft.phone.clone(),
+        profile: draft.profile.clone(),
+        created_at: ctx.now,
+    })?;
+    if !draft.tags.is_empty() {
+        contact.tags = draft.tags;
+        tx.update_contact(&contact)?;
+    }
+    persist::contact_upserted(tx, &contact, ctx.now)?;
+    Ok(contact)
+}
+
+/// Deletes a contact with its conversations, messages and comments (owners and managers).
+pub fn delete(tx: &mut dyn WriteTx, ctx: &Ctx, id: &ContactId) -> AppResult<()> {
+    if !ctx.me.role.administers() {
+        return Err(AppError::forbidden(
+            "Only owners and managers can delete contacts.",
+        ));
+    }
+    let contact = visible(tx, ctx, id)?;
+    tx.delete_contact(&contact.id)?;
+    tx.append_event(
+        &EventPayload::ContactRemoved(Removed {
+            id: contact.id.clone(),
+        }),
+        ctx.now,
+        None,
+    )?;
+    Ok(())
 }
 
 /// Decodes the opaque cursor of `GET /contacts`.
@@ -99,9 +236,13 @@ pub fn decode_cursor(cursor: &str) -> AppResult<(i64, i64)> {
         .ok_or_else(|| AppError::invalid("The cursor is not one this server gave out."))
 }
 
+/// The inbox's order: the last message, else the creation.
+pub fn activity_at(c: &Contact) -> Timestamp {
+    c.last_message_at.unwrap_or(c.created_at)
+}
+
 pub fn encode_cursor(last: &Contact) -> String {
-    let at = last.last_message_at.unwrap_or(last.created_at);
-    format!("{}:{}", at.millis(), last.id)
+    format!("{}:{}", activity_at(last).millis(), last.id)
 }
 
 /// Applies a timestamp to "the contact wrote or was written to".

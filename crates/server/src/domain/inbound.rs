@@ -59,24 +59,17 @@ fn clean(v: Option<&String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// A profile value that is short and printable, else nothing (a provider's odd value is
-/// dropped, not the message it came with).
-fn profile_value(v: Option<&String>, max: usize, ok: impl Fn(char) -> bool) -> Option<String> {
-    clean(v).filter(|s| s.chars().count() <= max && s.chars().all(&ok))
-}
-
-/// What the provider tells of the contact's language, country and time zone.
+/// What the provider tells of the contact's language, country and time zone; an odd value
+/// is dropped, not the message it came with.
 fn profile_of(info: &InboundContact) -> ContactProfile {
-    let tag = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let value = |v: Option<&String>, rule: fn(&str) -> Option<String>| v.and_then(|v| rule(v));
     ContactProfile {
-        language: profile_value(info.language.as_ref().or(info.locale.as_ref()), 35, tag)
-            .map(|l| l.replace('_', "-")),
-        country_code: profile_value(info.country_code.as_ref(), 2, |c| c.is_ascii_alphabetic())
-            .filter(|c| c.len() == 2)
-            .map(|c| c.to_ascii_uppercase()),
-        timezone: profile_value(info.timezone.as_ref(), 64, |c| {
-            c.is_ascii_alphanumeric() || "/_+-:".contains(c)
-        }),
+        language: value(
+            info.language.as_ref().or(info.locale.as_ref()),
+            contacts::language_tag,
+        ),
+        country_code: value(info.country_code.as_ref(), contacts::country_code),
+        timezone: value(info.timezone.as_ref(), contacts::time_zone),
         avatar_file_id: None,
     }
 }
@@ -245,17 +238,38 @@ fn fetch_attachment(
     Ok(())
 }
 
+/// A message as a provider delivers it: its mId, what it says, and the sender's own time.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivered<'a> {
+    pub m_id: &'a str,
+    pub content: &'a ChannelMessage,
+    pub sent_at: Option<Timestamp>,
+}
+
+impl<'a> Delivered<'a> {
+    pub fn new(m_id: &'a str, content: &'a ChannelMessage) -> Self {
+        Self {
+            m_id,
+            content,
+            sent_at: None,
+        }
+    }
+}
+
 /// Stores one incoming message; `None` when (channel, mId) was stored before.
 pub fn receive_message(
     tx: &mut dyn WriteTx,
     channel: &ChannelRecord,
     external_contact: &str,
     info: Option<&InboundContact>,
-    m_id: &str,
-    content: &ChannelMessage,
-    sent_at: Option<Timestamp>,
+    delivered: Delivered<'_>,
     now: Timestamp,
 ) -> AppResult<Option<(Message, ContactId)>> {
+    let Delivered {
+        m_id,
+        content,
+        sent_at,
+    } = delivered;
     if tx.message_exists_by_external_id(&channel.id, Direction::Incoming, m_id)? {
         return Ok(None);
     }
@@ -326,11 +340,14 @@ pub fn receive_echo(
     channel: &ChannelRecord,
     external_contact: &str,
     info: Option<&InboundContact>,
-    m_id: &str,
-    content: &ChannelMessage,
-    sent_at: Option<Timestamp>,
+    delivered: Delivered<'_>,
     now: Timestamp,
 ) -> AppResult<Option<(Message, ContactId)>> {
+    let Delivered {
+        m_id,
+        content,
+        sent_at,
+    } = delivered;
     if tx.message_exists_by_external_id(&channel.id, Direction::Outgoing, m_id)? {
         return Ok(None);
     }

@@ -3,6 +3,7 @@
 //! with their events. Nothing here does I/O besides the store.
 
 pub mod activity;
+pub mod api_tokens;
 pub mod assignment;
 pub mod categories;
 pub mod channels;
@@ -26,7 +27,7 @@ pub mod workflows;
 use messenger_protocol::{Settings, Timestamp};
 
 use crate::error::{AppError, AppResult};
-use crate::store::{ReadTx, Scope, UserRecord};
+use crate::store::{ApiTokenRecord, ReadTx, Scope, UserRecord};
 
 /// Who acts, under which settings, at what time.
 #[derive(Clone, Debug)]
@@ -34,13 +35,27 @@ pub struct Ctx {
     pub me: UserRecord,
     pub settings: Settings,
     pub now: Timestamp,
+    /// A workspace access token of the Developer API acting with the rights of `me`, its
+    /// creator: what it does is done by the token (`ActorKind::Api`), not by the user.
+    pub api_token: Option<ApiTokenRecord>,
 }
 
 impl Ctx {
     /// The context of a request, with the settings as this transaction sees them.
     pub fn load(tx: &mut dyn ReadTx, me: UserRecord, now: Timestamp) -> AppResult<Self> {
         let settings = tx.settings().map_err(AppError::from)?;
-        Ok(Self { me, settings, now })
+        Ok(Self {
+            me,
+            settings,
+            now,
+            api_token: None,
+        })
+    }
+
+    /// Whether a Developer API token acts (it neither takes contacts nor counts as a user's
+    /// response).
+    pub fn is_api(&self) -> bool {
+        self.api_token.is_some()
     }
 
     pub fn scope(&self) -> Scope {
@@ -48,6 +63,13 @@ impl Ctx {
     }
 
     pub fn actor(&self) -> messenger_protocol::Actor {
-        messenger_protocol::Actor::user(self.me.id.as_str())
+        match &self.api_token {
+            Some(token) => messenger_protocol::Actor {
+                kind: messenger_protocol::ActorKind::Api,
+                id: Some(token.id.clone()),
+                name: Some(token.name.clone()),
+            },
+            None => messenger_protocol::Actor::user(self.me.id.as_str()),
+        }
     }
 }

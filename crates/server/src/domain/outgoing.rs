@@ -8,7 +8,7 @@ use messenger_protocol::{
 
 use super::{Ctx, assignment, contacts, conversations, files, persist, reporting};
 use crate::error::{AppError, AppResult};
-use crate::store::{ChannelRecord, NewMessage, WriteTx};
+use crate::store::{ChannelRecord, NewMessage, ReadTx, WriteTx};
 
 pub const MAX_TEXT_CHARS: usize = 10_000;
 pub const MAX_FILES: usize = 10;
@@ -23,8 +23,8 @@ pub struct Sent {
 
 /// The channel a reply goes out on: the one asked for (if the contact has it), else the open
 /// conversation's, else the one the contact used last.
-fn reply_channel(
-    tx: &mut dyn WriteTx,
+pub fn reply_channel(
+    tx: &mut dyn ReadTx,
     contact: &Contact,
     asked: Option<&ChannelId>,
 ) -> AppResult<Option<ChannelRecord>> {
@@ -179,7 +179,8 @@ pub fn send(
             now,
         )?;
     }
-    if contact.assignee_id.is_none() {
+    // A user who answers an unassigned contact takes it; a Developer API token does not.
+    if contact.assignee_id.is_none() && !ctx.is_api() {
         assignment::set_assignee(tx, &mut contact, Some(&ctx.me.id), &me, now)?;
     }
     let (delivery, error) = delivery_for(&contact, channel.as_ref());
@@ -203,7 +204,9 @@ pub fn send(
         contact.assignee_id.as_ref(),
     )?;
     queue_delivery(tx, &mut message, error, contact.assignee_id.as_ref(), now)?;
-    record_first_response(tx, &contact, &ctx.me.id, now)?;
+    if !ctx.is_api() {
+        record_first_response(tx, &contact, &ctx.me.id, now)?;
+    }
     contacts::touch_last_message(&mut contact, &preview(&text, &attachments), now);
     contact.waiting_since = None;
     persist::save_contact(tx, &contact, now)?;

@@ -102,6 +102,10 @@ pub trait ReadTx {
     fn users(&mut self) -> StoreResult<Vec<UserRecord>>;
     fn count_users(&mut self) -> StoreResult<u64>;
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// A token that is not revoked, by the digest of the token.
+    fn api_token(&mut self, digest: &str) -> StoreResult<Option<ApiTokenRecord>>;
+    /// The tokens that are not revoked, oldest first.
+    fn api_tokens(&mut self) -> StoreResult<Vec<ApiTokenRecord>>;
 
     // workspace
     fn settings(&mut self) -> StoreResult<Settings>;
@@ -126,6 +130,8 @@ pub trait ReadTx {
         external_id: &str,
     ) -> StoreResult<Option<Contact>>;
     fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>>;
+    /// The oldest contact with this email or phone number.
+    fn contact_by_address(&mut self, address: &ContactAddress) -> StoreResult<Option<Contact>>;
     /// Every contact in scope (snapshots, visibility changes).
     fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>>;
     /// The current assignee of each of these contacts that still exists; a removed contact is
@@ -246,6 +252,11 @@ pub trait WriteTx: ReadTx {
     /// Every session of `user` but the one whose token hashes to `keep`.
     fn delete_other_sessions(&mut self, user: &UserId, keep: &str) -> StoreResult<()>;
     fn touch_session(&mut self, token_hash: &str, last_used_at: Timestamp) -> StoreResult<()>;
+    /// Stores a new token (`id` is assigned).
+    fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord>;
+    /// Revokes a token; false when there is no such token not yet revoked.
+    fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool>;
+    fn touch_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<()>;
 
     fn put_settings(&mut self, settings: &Settings) -> StoreResult<()>;
     fn put_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;

@@ -12,6 +12,60 @@ use messenger_protocol::{
     Timestamp, User, UserId, UserStatus,
 };
 
+/// A workspace access token of the Developer API; only the digest of the token is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: String,
+    pub name: String,
+    pub digest: String,
+    /// The token's last characters, to tell tokens apart.
+    pub hint: String,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// How a contact is addressed by the Developer API besides its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContactAddress {
+    /// Compared without regard to case.
+    Email(String),
+    /// Compared by its digits and a leading `+` (spaces, dashes, dots and brackets ignored),
+    /// with the contact's phone or its id on a channel.
+    Phone(String),
+}
+
+impl ContactAddress {
+    /// A phone number as it is compared: digits, and `+` where written.
+    pub fn phone_key(phone: &str) -> String {
+        phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect()
+    }
+}
+
+/// The statement (with `$1`) that finds the oldest contact with an address, and its parameter:
+/// the same SQL for every store. A phone also finds the contact whose id on a channel is that
+/// number (respond.io's `contactId` is often the phone). A full scan, fine for the Developer
+/// API's look-ups.
+pub fn address_lookup(address: &ContactAddress) -> (String, String) {
+    match address {
+        ContactAddress::Email(email) => (
+            "SELECT id FROM contacts WHERE lower(email) = lower($1) ORDER BY id LIMIT 1".into(),
+            email.trim().to_owned(),
+        ),
+        ContactAddress::Phone(phone) => (
+            "SELECT id FROM contacts WHERE replace(replace(replace(replace(replace(phone, ' ', ''), \
+             '-', ''), '.', ''), '(', ''), ')', '') = $1 \
+             UNION SELECT contact_id FROM contact_channels WHERE external_id = $1 \
+             ORDER BY 1 LIMIT 1"
+                .into(),
+            ContactAddress::phone_key(phone),
+        ),
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct UserRecord {
     pub id: UserId,

@@ -158,6 +158,20 @@ impl Answer {
         self.body
     }
 
+    /// The message of a Developer API error, after checking the status and its
+    /// `{"code": <status>, "message"}` shape.
+    pub fn v2_err(self, status: u16) -> String {
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(self.body["code"], status, "body: {}", self.body);
+        let message = self.body["message"].as_str().unwrap_or_default().to_owned();
+        assert!(!message.is_empty(), "empty message: {}", self.body);
+        message
+    }
+
     /// The error code, after checking the status and the DESIGN.md shape.
     pub fn err(self, status: u16, code: &str) -> String {
         assert_eq!(
@@ -315,7 +329,61 @@ impl TestServer {
         token: &str,
         body: Option<Value>,
     ) -> Answer {
-        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        let req = self.http.request(method, self.url(path)).bearer_auth(token);
+        self.send(req, body).await
+    }
+
+    /// A Developer API call: `path` after `/v2`, sent as written (raw `+`, `@` and `:`).
+    pub async fn v2(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+        let url = format!("{}/v2{path}", self.server.base_url());
+        self.send(self.http.request(method, url).bearer_auth(token), body)
+            .await
+    }
+
+    /// Follows a v2 list's `pagination.next` links from `path` to the last page.
+    pub async fn v2_all(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Vec<Value> {
+        let mut items = Vec::new();
+        let first = self
+            .v2(method.clone(), path, token, body.clone())
+            .await
+            .ok(200);
+        let mut page = first;
+        let mut pages = 0;
+        loop {
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            let next = page["pagination"]["next"].as_str().unwrap().to_owned();
+            if next.is_empty() {
+                return items;
+            }
+            pages += 1;
+            assert!(pages < 1000, "the list does not end: {page}");
+            assert!(next.starts_with("http://"), "next is not absolute: {next}");
+            let mut req = self.http.request(method.clone(), &next).bearer_auth(token);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            page = res.json().await.unwrap();
+        }
+    }
+
+    /// A workspace access token for the Developer API, created by the owner.
+    pub async fn api_token(&self, name: &str) -> String {
+        let created = self
+            .post("/api-tokens", &self.owner, json!({"name": name}))
+            .await
+            .ok(201);
+        created["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn send(&self, mut req: reqwest::RequestBuilder, body: Option<Value>) -> Answer {
         if let Some(b) = body {
             req = req.json(&b);
         }

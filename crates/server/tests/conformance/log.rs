@@ -68,9 +68,7 @@ async fn rolled_back(store: &Arc<dyn Store>, channel: &ChannelRecord, contact: &
                 &channel,
                 &contact,
                 None,
-                &m_id,
-                &text,
-                None,
+                inbound::Delivered::new(&m_id, &text),
                 workspace::now(),
             )?;
             Err::<(), _>(AppError::invalid("the writer changed its mind"))

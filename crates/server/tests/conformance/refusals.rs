@@ -33,9 +33,7 @@ async fn store_then(
                 &channel,
                 "+1",
                 None,
-                &m_id,
-                &text,
-                None,
+                inbound::Delivered::new(&m_id, &text),
                 workspace::now(),
             )?;
             if refuse {

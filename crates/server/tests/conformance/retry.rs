@@ -35,9 +35,7 @@ async fn store_failing(
                 &channel,
                 "+1",
                 None,
-                &m_id,
-                &text,
-                None,
+                inbound::Delivered::new(&m_id, &text),
                 workspace::now(),
             )?;
             tx.enqueue_job("conformance", &m_id, workspace::now())?;

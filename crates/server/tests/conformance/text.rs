@@ -52,9 +52,7 @@ pub async fn texts_are_kept_as_written_or_refused_as_invalid(bed: Bed) {
                     &ch,
                     "+1",
                     None,
-                    &format!("m{i}"),
-                    &content,
-                    None,
+                    messenger_server::domain::inbound::Delivered::new(&format!("m{i}"), &content),
                     workspace::now(),
                 )?;
                 Ok(stored.map(|(m, _)| m.id))

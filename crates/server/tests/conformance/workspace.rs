@@ -76,7 +76,14 @@ pub async fn contact_writes(
             let text = ChannelMessage::Text {
                 text: format!("Hello ({m_id})"),
             };
-            inbound::receive_message(tx, &channel, &external, None, &m_id, &text, None, now())
+            inbound::receive_message(
+                tx,
+                &channel,
+                &external,
+                None,
+                inbound::Delivered::new(&m_id, &text),
+                now(),
+            )
         })
         .await
 }

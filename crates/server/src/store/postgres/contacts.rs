@@ -15,7 +15,7 @@ use super::convert::{
 };
 use super::db::Db;
 use super::tx::Lock;
-use crate::store::{ContactQuery, NewContact, Scope, StoreError};
+use crate::store::{ContactAddress, ContactQuery, NewContact, Scope, StoreError, address_lookup};
 
 macro_rules! contact_columns {
     () => {
@@ -153,6 +153,18 @@ pub fn assignees_of(
 
 /// By channel identity; locked like [`by_id`] in a write transaction (inbound messages find
 /// their contact this way and then change it).
+pub fn by_address(
+    db: &Db<'_>,
+    address: &ContactAddress,
+    lock: Lock,
+) -> Result<Option<Contact>, StoreError> {
+    let (sql, key) = address_lookup(address);
+    match db.query_opt(&sql, &[&key])? {
+        Some(r) => by_id(db, &ContactId(id_text(r.col(0)?)), lock),
+        None => Ok(None),
+    }
+}
+
 pub fn by_identity(
     db: &Db<'_>,
     channel: &ChannelId,

@@ -7,6 +7,7 @@
 //! crates are small; sqlx would bring its own pool, macros and compile-time checks that the
 //! domain (which never sees SQL) does not use.
 
+mod api_tokens;
 mod automation;
 pub(crate) mod connection;
 mod contacts;

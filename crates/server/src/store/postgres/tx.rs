@@ -5,7 +5,8 @@ use messenger_protocol::*;
 use super::db::Db;
 use super::events::PendingEvent;
 use super::{
-    automation, contacts, conversations, events, jobs, messages, presence, users, workspace,
+    api_tokens, automation, contacts, conversations, events, jobs, messages, presence, users,
+    workspace,
 };
 use crate::secrets::SecretCipher;
 use crate::store::*;
@@ -86,6 +87,12 @@ impl ReadTx for PostgresTx<'_, '_> {
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         users::session(self.db, token_hash)
     }
+    fn api_token(&mut self, digest: &str) -> StoreResult<Option<ApiTokenRecord>> {
+        api_tokens::by_digest(self.db, digest)
+    }
+    fn api_tokens(&mut self) -> StoreResult<Vec<ApiTokenRecord>> {
+        api_tokens::active(self.db)
+    }
 
     fn settings(&mut self) -> StoreResult<Settings> {
         workspace::settings(self.db)
@@ -130,6 +137,9 @@ impl ReadTx for PostgresTx<'_, '_> {
     }
     fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>> {
         contacts::query(self.db, query)
+    }
+    fn contact_by_address(&mut self, address: &ContactAddress) -> StoreResult<Option<Contact>> {
+        contacts::by_address(self.db, address, self.lock)
     }
     fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>> {
         contacts::in_scope(self.db, scope)
@@ -297,6 +307,15 @@ impl WriteTx for PostgresTx<'_, '_> {
     }
     fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> StoreResult<()> {
         users::touch_session(self.db, token_hash, at)
+    }
+    fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord> {
+        api_tokens::insert(self.db, token)
+    }
+    fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool> {
+        api_tokens::revoke(self.db, id, at)
+    }
+    fn touch_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<()> {
+        api_tokens::touch(self.db, id, at)
     }
 
     fn put_settings(&mut self, settings: &Settings) -> StoreResult<()> {

@@ -13,7 +13,7 @@ use super::convert::{
     Json, id_param, id_required, id_text, like_pattern, millis, opt_id, opt_millis, opt_timestamp,
     opt_typed, timestamp, to_json,
 };
-use crate::store::{ContactQuery, NewContact, Scope, StoreError};
+use crate::store::{ContactAddress, ContactQuery, NewContact, Scope, StoreError, address_lookup};
 
 const COLUMNS: &str = "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
                        last_message_at, last_message_preview, waiting_since, created_at, \
@@ -132,6 +132,21 @@ pub fn assignees_of(
         }
     }
     Ok(found)
+}
+
+pub fn by_address(
+    conn: &Connection,
+    address: &ContactAddress,
+) -> Result<Option<Contact>, StoreError> {
+    let (sql, key) = address_lookup(address);
+    let id: Option<i64> = conn
+        .prepare_cached(&sql.replace("$1", "?1"))?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    match id {
+        Some(id) => by_id(conn, &ContactId(id_text(id))),
+        None => Ok(None),
+    }
 }
 
 pub fn by_identity(

@@ -1,5 +1,6 @@
 //! The embedded SQLite store: one writer thread with group commit, a pool of readers.
 
+mod api_tokens;
 mod automation;
 mod checkpoint;
 mod connection;

@@ -4,7 +4,8 @@ use messenger_protocol::*;
 use rusqlite::Connection;
 
 use super::{
-    automation, contacts, conversations, events, jobs, messages, presence, users, workspace,
+    api_tokens, automation, contacts, conversations, events, jobs, messages, presence, users,
+    workspace,
 };
 use crate::secrets::SecretCipher;
 use crate::store::*;
@@ -45,6 +46,12 @@ impl ReadTx for SqliteTx<'_> {
     }
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         users::session(self.conn, token_hash)
+    }
+    fn api_token(&mut self, digest: &str) -> StoreResult<Option<ApiTokenRecord>> {
+        api_tokens::by_digest(self.conn, digest)
+    }
+    fn api_tokens(&mut self) -> StoreResult<Vec<ApiTokenRecord>> {
+        api_tokens::active(self.conn)
     }
 
     fn settings(&mut self) -> StoreResult<Settings> {
@@ -90,6 +97,9 @@ impl ReadTx for SqliteTx<'_> {
     }
     fn contacts(&mut self, query: &ContactQuery) -> StoreResult<Vec<Contact>> {
         contacts::query(self.conn, query)
+    }
+    fn contact_by_address(&mut self, address: &ContactAddress) -> StoreResult<Option<Contact>> {
+        contacts::by_address(self.conn, address)
     }
     fn contacts_in_scope(&mut self, scope: &Scope) -> StoreResult<Vec<Contact>> {
         contacts::in_scope(self.conn, scope)
@@ -257,6 +267,15 @@ impl WriteTx for SqliteTx<'_> {
     }
     fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> StoreResult<()> {
         users::touch_session(self.conn, token_hash, at)
+    }
+    fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord> {
+        api_tokens::insert(self.conn, token)
+    }
+    fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool> {
+        api_tokens::revoke(self.conn, id, at)
+    }
+    fn touch_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<()> {
+        api_tokens::touch(self.conn, id, at)
     }
 
     fn put_settings(&mut self, settings: &Settings) -> StoreResult<()> {

@@ -1,0 +1,110 @@
+//! The workspace: its users, channels and closing-note categories.
+
+use axum::extract::{OriginalUri, State};
+use messenger_protocol::UserId;
+use messenger_protocol::developer_api as v2;
+
+use super::convert::{self, num};
+use super::error::{V2Json, V2Path, V2Query, V2Result};
+use super::pagination::{self, PageQuery};
+use super::read;
+use crate::api::extract::is_decimal_id;
+use crate::app::AppState;
+use crate::auth::api_token::ApiCaller;
+use crate::error::AppError;
+
+/// The users of the workspace (removed users too, as the timeline names them).
+#[utoipa::path(get, path = "/space/user", tag = "workspace", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Object, description = "{items: [User], pagination}"), (status = 401, body = v2::V2Error)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    OriginalUri(uri): OriginalUri,
+    V2Query(q): V2Query<PageQuery>,
+) -> V2Result<V2Json<v2::Page<v2::User>>> {
+    let users = read(&state, &caller, |tx, _| Ok(tx.users()?)).await?;
+    let items = users.iter().map(convert::user).collect();
+    let (items, next) = pagination::slice(items, |u| u.id, &q)?;
+    Ok(V2Json(pagination::page(
+        &state,
+        uri.path(),
+        &q,
+        items,
+        next,
+    )?))
+}
+
+#[utoipa::path(get, path = "/space/user/{id}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = v2::User), (status = 404, body = v2::V2Error)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    V2Path(id): V2Path<String>,
+) -> V2Result<V2Json<v2::User>> {
+    if !is_decimal_id(&id) {
+        return Err(AppError::malformed(format!(
+            "{id:?} is not a user id: it must be a positive number."
+        ))
+        .into());
+    }
+    let user = read(&state, &caller, move |tx, _| {
+        tx.user(&UserId(id.clone()))?
+            .ok_or_else(|| AppError::not_found(&format!("User {id}")))
+    })
+    .await?;
+    Ok(V2Json(convert::user(&user)))
+}
+
+#[utoipa::path(get, path = "/space/channel", tag = "workspace", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Object, description = "{items: [Channel], pagination}")))]
+pub async fn list_channels(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    OriginalUri(uri): OriginalUri,
+    V2Query(q): V2Query<PageQuery>,
+) -> V2Result<V2Json<v2::Page<v2::Channel>>> {
+    let channels = read(&state, &caller, |tx, _| Ok(tx.channels()?)).await?;
+    let items = channels.iter().map(convert::channel).collect();
+    let (items, next) = pagination::slice(items, |c| c.id, &q)?;
+    Ok(V2Json(pagination::page(
+        &state,
+        uri.path(),
+        &q,
+        items,
+        next,
+    )?))
+}
+
+/// The closing-note categories a conversation may be closed with.
+#[utoipa::path(get, path = "/space/closing_notes", tag = "workspace", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Object, description = "{items: [ClosingNote], pagination}")))]
+pub async fn list_closing_notes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    OriginalUri(uri): OriginalUri,
+    V2Query(q): V2Query<PageQuery>,
+) -> V2Result<V2Json<v2::Page<v2::ClosingNote>>> {
+    let categories = read(&state, &caller, |tx, _| Ok(tx.categories()?)).await?;
+    let items = categories
+        .into_iter()
+        .map(|c| v2::ClosingNote {
+            id: num(c.id.as_str()),
+            timestamp: 0,
+            content: c.name.clone(),
+            category: c.name,
+            description: Some(c.description).filter(|d| !d.is_empty()),
+        })
+        .collect();
+    let (items, next) = pagination::slice(items, |c| c.id, &q)?;
+    Ok(V2Json(pagination::page(
+        &state,
+        uri.path(),
+        &q,
+        items,
+        next,
+    )?))
+}
