@@ -701,6 +701,39 @@ fn matrix() -> Vec<Entry> {
                 )
             },
         },
+        // The Developer API's tokens: owners and managers only (the /v2 routes the tokens open
+        // have their own matrix in developer_api_authorization.rs).
+        Entry {
+            method: "GET",
+            path: "/api-tokens",
+            cases: |w, c| vec![w.admin(c, "-", "/api-tokens", Body::None, Expect::Ok(200))],
+        },
+        Entry {
+            method: "POST",
+            path: "/api-tokens",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/api-tokens",
+                    json_body(json!({"name": format!("new-{}", c.short())})),
+                    Expect::Ok(201),
+                )]
+            },
+        },
+        Entry {
+            method: "DELETE",
+            path: "/api-tokens/{id}",
+            cases: |w, c| {
+                w.admin_entity(
+                    c,
+                    w.deletable(c, Deletable::ApiToken),
+                    |id| format!("/api-tokens/{id}"),
+                    Body::None,
+                    Expect::Ok(204),
+                )
+            },
+        },
     ]
 }
 

@@ -33,6 +33,7 @@ pub enum Deletable {
     Snippet,
     Workflow,
     Integration,
+    ApiToken,
 }
 
 #[derive(Clone, Debug)]
@@ -350,6 +351,14 @@ impl World {
                 .await
                 .ok(201);
             deletables.insert((c, Deletable::Integration), id_of(&hook));
+            let token = t
+                .post("/api-tokens", &t.owner, json!({"name": tag}))
+                .await
+                .ok(201);
+            deletables.insert(
+                (c, Deletable::ApiToken),
+                token["api_token"]["id"].as_str().unwrap().to_owned(),
+            );
         }
 
         let mut spare_tokens = HashMap::new();
