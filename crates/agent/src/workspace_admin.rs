@@ -1,11 +1,11 @@
 //! Changes to the workspace that owners and managers make from the app's settings: the
-//! closing-note rules and categories, and snippets. They need the server (they are not queued
+//! closing-note rules and categories, snippets, and the Developer API's tokens. They need the server (they are not queued
 //! in the outbox: a setting changed offline and applied hours later would surprise everyone);
 //! the cache follows through the event stream, which raises `WorkspaceChanged`.
 
 use messenger_protocol::{
-    CategoryId, CategoryInput, ClosingNoteCategory, Settings, SettingsPatch, Snippet, SnippetId,
-    SnippetInput,
+    ApiToken, ApiTokenId, CategoryId, CategoryInput, ClosingNoteCategory, CreatedApiToken,
+    NewApiToken, Settings, SettingsPatch, Snippet, SnippetId, SnippetInput,
 };
 
 use crate::Agent;
@@ -52,5 +52,22 @@ impl Agent {
 
     pub async fn delete_snippet(&self, id: &SnippetId) -> AgentResult<()> {
         self.client()?.delete(&format!("/snippets/{id}")).await
+    }
+
+    /// The workspace's Developer API tokens (not cached: they are read when Settings shows them).
+    pub async fn api_tokens(&self) -> AgentResult<Vec<ApiToken>> {
+        self.client()?.get("/api-tokens").await
+    }
+
+    /// A new token; the answer is the only time the token itself is seen.
+    pub async fn create_api_token(&self, name: &str) -> AgentResult<CreatedApiToken> {
+        let input = NewApiToken {
+            name: name.to_owned(),
+        };
+        self.client()?.post("/api-tokens", &input).await
+    }
+
+    pub async fn revoke_api_token(&self, id: &ApiTokenId) -> AgentResult<()> {
+        self.client()?.delete(&format!("/api-tokens/{id}")).await
     }
 }

@@ -1,6 +1,9 @@
 //! Settings that owners and managers change (they need the server).
 
-use messenger_protocol::{CategoryId, CategoryInput, SettingsPatch, SnippetId, SnippetInput};
+use messenger_protocol::{
+    ApiToken, ApiTokenId, CategoryId, CategoryInput, CreatedApiToken, SettingsPatch, SnippetId,
+    SnippetInput,
+};
 use tauri::State;
 
 use super::{CommandResult, shown};
@@ -81,4 +84,22 @@ pub async fn update_snippet(
 #[tauri::command]
 pub async fn delete_snippet(state: State<'_, ShellState>, id: SnippetId) -> CommandResult<()> {
     state.agent()?.delete_snippet(&id).await.map_err(shown)
+}
+
+#[tauri::command]
+pub async fn api_tokens(state: State<'_, ShellState>) -> CommandResult<Vec<ApiToken>> {
+    state.agent()?.api_tokens().await.map_err(shown)
+}
+
+#[tauri::command]
+pub async fn create_api_token(
+    state: State<'_, ShellState>,
+    name: String,
+) -> CommandResult<CreatedApiToken> {
+    state.agent()?.create_api_token(&name).await.map_err(shown)
+}
+
+#[tauri::command]
+pub async fn revoke_api_token(state: State<'_, ShellState>, id: ApiTokenId) -> CommandResult<()> {
+    state.agent()?.revoke_api_token(&id).await.map_err(shown)
 }

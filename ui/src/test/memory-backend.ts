@@ -3,6 +3,7 @@
 // The real agent is exercised by the Rust tests and the end-to-end suite.
 import { type Backend, BackendError } from "../lib/backend";
 import type { AgentEvent } from "../lib/bindings/AgentEvent";
+import type { ApiToken } from "../lib/bindings/ApiToken";
 import type { Contact } from "../lib/bindings/Contact";
 import type { Conversation } from "../lib/bindings/Conversation";
 import type { InboxQuery } from "../lib/bindings/InboxQuery";
@@ -37,6 +38,7 @@ export class MemoryBackend implements Backend {
   outboxEntries: OutboxEntry[] = [];
   sync: SyncState = { status: "online", since: T0, progress: null, last_error: null };
   reportView: ReportView | null = null;
+  tokens: ApiToken[] = [];
   /** Every write, in order, for assertions. */
   calls: Call[] = [];
   marks: string[] = [];
@@ -351,6 +353,30 @@ export class MemoryBackend implements Backend {
   }
   deleteSnippet(id: string) {
     this.record("deleteSnippet", id);
+    return Promise.resolve();
+  }
+
+  apiTokens() {
+    this.record("apiTokens");
+    return Promise.resolve([...this.tokens]);
+  }
+  createApiToken(name: string) {
+    this.record("createApiToken", name);
+    const token = `ism_memory${this.tokens.length}abcd`;
+    const apiToken: ApiToken = {
+      id: String(this.tokens.length + 1),
+      name,
+      hint: token.slice(-4),
+      created_by: this.session?.user.id ?? "1",
+      created_at: T0,
+      last_used_at: null,
+    };
+    this.tokens.push(apiToken);
+    return Promise.resolve({ api_token: apiToken, token });
+  }
+  revokeApiToken(id: string) {
+    this.record("revokeApiToken", id);
+    this.tokens = this.tokens.filter((t) => t.id !== id);
     return Promise.resolve();
   }
 

@@ -45,6 +45,13 @@ impl ContactAddress {
     }
 }
 
+/// [`ContactAddress::phone_key`] in SQL, for the common separators.
+fn phone_key_sql(column: &str) -> String {
+    format!(
+        "replace(replace(replace(replace(replace({column}, ' ', ''), '-', ''), '.', ''), '(', ''), ')', '')"
+    )
+}
+
 /// The statement (with `$1`) that finds the oldest contact with an address, and its parameter:
 /// the same SQL for every store. A phone also finds the contact whose id on a channel is that
 /// number (respond.io's `contactId` is often the phone). A full scan, fine for the Developer
@@ -56,11 +63,13 @@ pub fn address_lookup(address: &ContactAddress) -> (String, String) {
             email.trim().to_owned(),
         ),
         ContactAddress::Phone(phone) => (
-            "SELECT id FROM contacts WHERE replace(replace(replace(replace(replace(phone, ' ', ''), \
-             '-', ''), '.', ''), '(', ''), ')', '') = $1 \
-             UNION SELECT contact_id FROM contact_channels WHERE external_id = $1 \
-             ORDER BY 1 LIMIT 1"
-                .into(),
+            format!(
+                "SELECT id FROM contacts WHERE {} = $1 \
+                 UNION SELECT contact_id FROM contact_channels WHERE {} = $1 \
+                 ORDER BY 1 LIMIT 1",
+                phone_key_sql("phone"),
+                phone_key_sql("external_id")
+            ),
             ContactAddress::phone_key(phone),
         ),
     }

@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod bed;
 pub mod configuration;
 pub mod conversations;
+pub mod developer_api;
 pub mod idempotence;
 pub mod jobs;
 pub mod leases;
@@ -44,6 +45,7 @@ macro_rules! store_conformance_tests {
                 refusals::a_refused_write_leaves_nothing_and_the_writes_around_it_commit,
                 refusals::concurrent_writes_that_all_succeed_run_once_each,
                 configuration::configuration_reads_follow_earlier_writes_and_never_undone_ones,
+                developer_api::tokens_contacts_by_address_and_echoes_keep_their_promises,
             );
         }
     };

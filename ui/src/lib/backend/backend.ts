@@ -2,7 +2,10 @@
 // never import Tauri; the desktop build passes the Tauri transport (tauri.ts), component tests
 // an in-memory one.
 import type { AgentEvent } from "../bindings/AgentEvent";
+import type { ApiToken } from "../bindings/ApiToken";
+import type { ApiTokenId } from "../bindings/ApiTokenId";
 import type { CategoryId } from "../bindings/CategoryId";
+import type { CreatedApiToken } from "../bindings/CreatedApiToken";
 import type { CategoryInput } from "../bindings/CategoryInput";
 import type { CommandError } from "../bindings/CommandError";
 import type { CommandErrorKind } from "../bindings/CommandErrorKind";
@@ -102,6 +105,10 @@ export interface Backend {
   createSnippet(input: SnippetInput): Promise<void>;
   updateSnippet(id: SnippetId, input: SnippetInput): Promise<void>;
   deleteSnippet(id: SnippetId): Promise<void>;
+  apiTokens(): Promise<ApiToken[]>;
+  /** The answer is the only time the token itself is shown. */
+  createApiToken(name: string): Promise<CreatedApiToken>;
+  revokeApiToken(id: ApiTokenId): Promise<void>;
 
   // Voice notes: recorded by the agent from the computer's microphone.
   voiceInputs(): Promise<VoiceInput[]>;

@@ -33,6 +33,36 @@ describe("Settings", () => {
   });
 });
 
+describe("API tokens", () => {
+  it("creates a token shown once, lists it by name and hint, and revokes it after a confirmation", async () => {
+    const backend = seeded();
+    backend.workspaceData = workspace(BOB);
+    const { user } = await renderApp(backend);
+    await user.click(await screen.findByTestId("nav-settings"));
+    expect(await screen.findByText("No tokens.")).toBeInTheDocument();
+
+    await user.type(screen.getByTestId("api-token-name"), "n8n order sync");
+    await user.click(screen.getByRole("button", { name: /Create token/ }));
+    expect(backend.callsOf("createApiToken")).toEqual([["n8n order sync"]]);
+    const created = await screen.findByTestId("api-token-created");
+    expect(within(created).getByTestId("api-token-secret")).toHaveTextContent("ism_memory0abcd");
+    const row = await screen.findByTestId("api-token-row");
+    expect(row).toHaveTextContent("n8n order sync");
+    expect(row).toHaveTextContent("…abcd");
+    expect(row).toHaveTextContent("never used");
+    // Dismissed, the token is gone for good; the list never shows it.
+    await user.click(within(created).getByRole("button", { name: "Done" }));
+    expect(screen.queryByTestId("api-token-secret")).toBeNull();
+    expect(screen.queryByText("ism_memory0abcd")).toBeNull();
+
+    await user.click(within(row).getByRole("button", { name: "Revoke n8n order sync" }));
+    expect(backend.callsOf("revokeApiToken")).toEqual([]);
+    await user.click(screen.getByTestId("api-token-revoke-confirm"));
+    expect(backend.callsOf("revokeApiToken")).toEqual([["1"]]);
+    expect(await screen.findByText("No tokens.")).toBeInTheDocument();
+  });
+});
+
 describe("Outbox", () => {
   it("lists what waits, and retries or discards refused items", async () => {
     const backend = seeded();

@@ -3,7 +3,7 @@
 
 use messenger_protocol::{
     Actor, Attachment, AttachmentKind, AttachmentStatus, ContactId, Delivery, Direction,
-    EventPayload, FileId, Message, Timestamp,
+    EventPayload, FileId, Message, MessageId, Timestamp,
 };
 use rusqlite::Connection;
 
@@ -32,7 +32,8 @@ fn attachment(file_id: Option<&str>, name: &str) -> Attachment {
     }
 }
 
-fn outgoing(attachments: Vec<Attachment>) -> NewMessage {
+/// An outgoing message to store with the current schema.
+fn new_outgoing(attachments: Vec<Attachment>) -> NewMessage {
     NewMessage {
         contact_id: ContactId("1".into()),
         conversation_id: None,
@@ -50,6 +51,37 @@ fn outgoing(attachments: Vec<Attachment>) -> NewMessage {
     }
 }
 
+/// An outgoing message stored as the schema before migration 5 stored it (with the columns
+/// it had: the store's insert writes columns that later migrations add).
+fn outgoing(conn: &Connection, attachments: Vec<Attachment>) -> Message {
+    conn.execute(
+        "INSERT INTO messages (contact_id, direction, sender, sender_user_id, text, attachments,
+                               delivery, created_at)
+         VALUES (1, 'outgoing', ?1, 7, '', ?2, 'sent', 0)",
+        rusqlite::params![
+            serde_json::to_string(&Actor::user("7")).unwrap(),
+            serde_json::to_string(&attachments).unwrap()
+        ],
+    )
+    .unwrap();
+    Message {
+        id: MessageId(conn.last_insert_rowid().to_string()),
+        client_id: None,
+        contact_id: ContactId("1".into()),
+        conversation_id: None,
+        channel_id: None,
+        direction: Direction::Outgoing,
+        sender: Actor::user("7"),
+        text: String::new(),
+        attachments,
+        delivery: Delivery::Sent,
+        error: None,
+        activity: None,
+        created_at: Timestamp::EPOCH,
+        sent_at: None,
+    }
+}
+
 /// A database from before: two files (1 sent in a message beside a pending attachment, 2 an
 /// unsent upload), the message, and its event.
 fn old_database() -> (Connection, Message) {
@@ -61,14 +93,13 @@ fn old_database() -> (Connection, Message) {
              VALUES (1, 'aa', 4, 'image/png', 'sent.png', 7, 0), (2, 'bb', 4, 'audio/ogg', 'draft.ogg', 8, 0);",
     )
     .unwrap();
-    let message = messages::insert(
+    let message = outgoing(
         &conn,
-        &outgoing(vec![
+        vec![
             attachment(Some("1"), "sent.png"),
             attachment(None, "later.png"),
-        ]),
-    )
-    .unwrap();
+        ],
+    );
     events::append(
         &conn,
         &EventPayload::MessageUpserted(message.clone()),
@@ -141,7 +172,8 @@ fn files_get_random_ids_and_messages_and_events_name_them() {
     );
 
     // Messages written later keep the index in step: a new one, and a changed attachment.
-    let mut later = messages::insert(&conn, &outgoing(vec![attachment(None, "x.ogg")])).unwrap();
+    let mut later =
+        messages::insert(&conn, &new_outgoing(vec![attachment(None, "x.ogg")])).unwrap();
     assert!(
         messages::contacts_with_file(&conn, &draft)
             .unwrap()
@@ -162,7 +194,7 @@ fn files_get_random_ids_and_messages_and_events_name_them() {
     );
     let again = messages::insert(
         &conn,
-        &outgoing(vec![attachment(Some(draft.as_str()), "x.ogg")]),
+        &new_outgoing(vec![attachment(Some(draft.as_str()), "x.ogg")]),
     )
     .unwrap();
     assert_eq!(
