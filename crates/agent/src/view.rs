@@ -180,6 +180,8 @@ pub struct Pending {
 /// One entry of a contact's timeline: a message (activity entries included) or a comment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// Most entries are messages: boxing them would only add an allocation to each.
+#[allow(clippy::large_enum_variant)]
 pub enum TimelineEntry {
     Message {
         message: Message,

@@ -87,6 +87,8 @@ pub struct OutboxItem {
 }
 
 /// The local echo shown while an item is on its way.
+// Most echoes are messages: boxing them would only add an allocation to each.
+#[allow(clippy::large_enum_variant)]
 pub enum Echo {
     Message(Message),
     Comment(messenger_protocol::Comment),

@@ -3,4 +3,16 @@
 /**
  * `PATCH /contacts/{id}`: only the fields present change; `null` clears email or phone.
  */
-export type ContactPatch = { name?: string, email?: string | null, phone?: string | null, tags?: Array<string>, };
+export type ContactPatch = { name?: string, email?: string | null, phone?: string | null, tags?: Array<string>, 
+/**
+ * A language tag (`es`, `pt-BR`); `null` clears it.
+ */
+language?: string | null, 
+/**
+ * Two letters (ISO 3166-1 alpha-2); `null` clears it.
+ */
+country_code?: string | null, 
+/**
+ * An IANA zone name or an offset; `null` clears it.
+ */
+timezone?: string | null, };
