@@ -53,6 +53,8 @@ pub fn export_protocol(dir: &Path) -> Result<(), ExportError> {
     ApiToken::export_all_to(dir)?;
     NewApiToken::export_all_to(dir)?;
     CreatedApiToken::export_all_to(dir)?;
+    CustomField::export_all_to(dir)?;
+    NewCustomField::export_all_to(dir)?;
     Ok(())
 }
 

@@ -28,6 +28,9 @@ pub struct Contact {
     /// What channels tell of the contact (language, country, time zone, picture).
     #[serde(default)]
     pub profile: ContactProfile,
+    /// Values of the workspace's custom fields, by slug.
+    #[serde(default)]
+    pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// What a channel's provider (or the Developer API) tells of a contact. Details a provider
@@ -116,6 +119,10 @@ pub struct ContactPatch {
     #[ts(optional, type = "string | null")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub timezone: Option<Option<String>>,
+    /// Custom field values by slug; `null` clears one. Fields not named keep their value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "Record<string, string | null>")]
+    pub custom_fields: Option<std::collections::BTreeMap<String, Option<String>>>,
 }
 
 /// `PUT /contacts/{id}/assignee`: `{"user_id": "7"}` assigns, `{"user_id": null}` unassigns.

@@ -354,3 +354,46 @@ pub struct ClosingNote {
     pub content: String,
     pub description: Option<String>,
 }
+
+/// A custom contact field (`GET /space/custom_field`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = v2::CustomField))]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldDefinition {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub slug: String,
+    /// `text`, `list`, `checkbox`, `email`, `number`, `url`, `date` or `time`.
+    pub data_type: String,
+    pub allowed_values: AllowedValues,
+    #[serde(rename = "created_at")]
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = v2::AllowedValues))]
+#[serde(rename_all = "camelCase")]
+pub struct AllowedValues {
+    pub list_values: Vec<String>,
+}
+
+/// `POST /space/custom_field`. The n8n node always sends `allowedValues` (`[]` unless a
+/// list), `slug` and `description` (`""` when unset).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = v2::NewCustomField))]
+#[serde(rename_all = "camelCase")]
+pub struct NewCustomField {
+    pub name: String,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub data_type: String,
+    #[serde(default)]
+    pub allowed_values: Option<Vec<String>>,
+}

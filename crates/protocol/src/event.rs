@@ -8,6 +8,7 @@ use crate::channel::Channel;
 use crate::comment::Comment;
 use crate::contact::Contact;
 use crate::conversation::Conversation;
+use crate::custom_field::CustomField;
 use crate::ids::{CategoryId, ContactId, SnippetId};
 use crate::message::Message;
 use crate::settings::{ClosingNoteCategory, Settings};
@@ -59,6 +60,8 @@ pub enum EventPayload {
     /// A channel without its credentials.
     #[serde(rename = "channel.upserted")]
     ChannelUpserted(Channel),
+    #[serde(rename = "custom_field.upserted")]
+    CustomFieldUpserted(CustomField),
 }
 
 impl EventPayload {
@@ -77,6 +80,7 @@ impl EventPayload {
             Self::CategoryUpserted(_) => "category.upserted",
             Self::CategoryRemoved(_) => "category.removed",
             Self::ChannelUpserted(_) => "channel.upserted",
+            Self::CustomFieldUpserted(_) => "custom_field.upserted",
         }
     }
 
@@ -95,6 +99,7 @@ impl EventPayload {
             Self::CategoryUpserted(v) => serde_json::to_string(v),
             Self::CategoryRemoved(v) => serde_json::to_string(v),
             Self::ChannelUpserted(v) => serde_json::to_string(v),
+            Self::CustomFieldUpserted(v) => serde_json::to_string(v),
         }
     }
 
@@ -171,6 +176,9 @@ pub struct Snapshot {
     pub channels: Vec<Channel>,
     pub categories: Vec<ClosingNoteCategory>,
     pub snippets: Vec<Snippet>,
+    /// The workspace's custom contact fields.
+    #[serde(default)]
+    pub custom_fields: Vec<CustomField>,
     pub contacts: Vec<Contact>,
     pub conversations: Vec<Conversation>,
 }

@@ -94,3 +94,7 @@ string_id!(
     /// A workspace access token of the Developer API.
     ApiTokenId
 );
+string_id!(
+    /// A custom contact field of the workspace.
+    CustomFieldId
+);

@@ -11,6 +11,7 @@ pub mod comment;
 pub mod contact;
 pub mod conversation;
 pub mod custom_channel;
+pub mod custom_field;
 pub mod developer_api;
 mod double_option;
 pub mod error;
@@ -36,6 +37,7 @@ pub use contact::{
     ContactView, MergeRequest, StatusFilter,
 };
 pub use conversation::{CloseConversationRequest, ClosingNote, Conversation, ConversationStatus};
+pub use custom_field::{CustomField, CustomFieldType, NewCustomField};
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail};
 pub use event::{Event, EventPayload, Removed, Seq, Snapshot, SyncPage};
 pub use file::FileInfo;

@@ -45,7 +45,8 @@ pub struct RenderedSnippet {
 
 /// Fills `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
 /// `{{contact.email}}`, `{{contact.phone}}`, `{{contact.language}}`,
-/// `{{contact.country_code}}`, `{{contact.timezone}}`, `{{user.name}}` and `{{user.first_name}}`
+/// `{{contact.country_code}}`, `{{contact.timezone}}`, `{{user.name}}`, `{{user.first_name}}`
+/// and a custom field's value as `{{contact.<slug>}}`
 /// (spaces inside the braces allowed). A missing value becomes empty; an unknown variable is
 /// left as written, so a typo shows instead of vanishing.
 pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
@@ -89,6 +90,9 @@ fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
             .next()
             .unwrap_or_default()
             .to_owned(),
-        _ => return None,
+        other => {
+            let slug = other.strip_prefix("contact.")?;
+            contact.custom_fields.get(slug)?.clone()
+        }
     })
 }

@@ -701,6 +701,25 @@ fn matrix() -> Vec<Entry> {
                 )
             },
         },
+        // Custom contact fields: everyone reads them; owners and managers define them.
+        Entry {
+            method: "GET",
+            path: "/custom-fields",
+            cases: |w, c| w.signed_in(c, "/custom-fields", Body::None, Expect::Ok(200)),
+        },
+        Entry {
+            method: "POST",
+            path: "/custom-fields",
+            cases: |w, c| {
+                vec![w.admin(
+                    c,
+                    "-",
+                    "/custom-fields",
+                    json_body(json!({"name": format!("Field {}", c.short()), "data_type": "text"})),
+                    Expect::Ok(201),
+                )]
+            },
+        },
         // The Developer API's tokens: owners and managers only (the /v2 routes the tokens open
         // have their own matrix in developer_api_authorization.rs).
         Entry {

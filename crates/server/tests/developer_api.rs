@@ -211,7 +211,7 @@ async fn contacts_are_created_read_updated_tagged_listed_and_deleted_as_n8n_send
         )
         .await
         .v2_err(400);
-    assert!(msg.contains("custom_fields"), "{msg}");
+    assert!(msg.contains("no custom field"), "{msg}");
 
     // Create or update: updates the one there is, creates the one there is not.
     let same = t
@@ -830,5 +830,197 @@ async fn bad_requests_get_the_v2_error_shape_and_the_document_lists_every_route(
             );
         }
     }
-    assert_eq!(operations, 20, "{paths:#?}");
+    assert_eq!(operations, 23, "{paths:#?}");
+}
+
+#[tokio::test]
+async fn custom_fields_are_defined_as_n8n_sends_them_and_contacts_hold_typed_values() {
+    let t = TestServer::start().await;
+    let token = t.api_token("n8n").await;
+
+    // n8n always sends allowedValues, slug and description, empty when unset.
+    let plan = t
+        .v2(
+            POST,
+            "/space/custom_field",
+            &token,
+            Some(json!({"name": "Plan", "description": "",
+            "dataType": "list", "allowedValues": ["Gold", "Silver"], "slug": ""})),
+        )
+        .await
+        .ok(200);
+    assert_eq!(plan["slug"], "plan");
+    assert_eq!(plan["dataType"], "list");
+    assert_eq!(
+        plan["allowedValues"],
+        json!({"listValues": ["Gold", "Silver"]})
+    );
+    let seats = t
+        .v2(
+            POST,
+            "/space/custom_field",
+            &token,
+            Some(json!({"name": "Seats", "description": "Licensed seats",
+            "dataType": "number", "allowedValues": [], "slug": "seat_count"})),
+        )
+        .await
+        .ok(200);
+    t.v2(
+        POST,
+        "/space/custom_field",
+        &token,
+        Some(json!({"name": "Renewal", "dataType": "date",
+        "allowedValues": [], "slug": "", "description": ""})),
+    )
+    .await
+    .ok(200);
+    t.v2(
+        POST,
+        "/space/custom_field",
+        &token,
+        Some(json!({"name": "Plan", "dataType": "text", "slug": ""})),
+    )
+    .await
+    .v2_err(409);
+    t.v2(
+        POST,
+        "/space/custom_field",
+        &token,
+        Some(json!({"name": "Tier", "dataType": "list", "allowedValues": []})),
+    )
+    .await
+    .v2_err(400);
+    t.v2(
+        POST,
+        "/space/custom_field",
+        &token,
+        Some(json!({"name": "X", "dataType": "colour"})),
+    )
+    .await
+    .v2_err(400);
+    let listed = t
+        .v2_all(GET, "/space/custom_field?limit=2", &token, None)
+        .await;
+    assert_eq!(listed.len(), 3);
+    let one = t
+        .v2(
+            GET,
+            &format!("/space/custom_field/{}", seats["id"]),
+            &token,
+            None,
+        )
+        .await
+        .ok(200);
+    assert_eq!(one["slug"], "seat_count");
+    assert_eq!(one["description"], "Licensed seats");
+    t.v2(GET, "/space/custom_field/999999", &token, None)
+        .await
+        .v2_err(404);
+
+    // Values by slug (n8n), by name (the SDK's examples); typed on the way out.
+    let created = t
+        .v2(
+            POST,
+            "/contact/email:lee@example.com",
+            &token,
+            Some(json!({"firstName": "Lee",
+            "custom_fields": [{"name": "plan", "value": "gold"}, {"name": "Seats", "value": 12},
+                              {"name": "renewal", "value": "2027-01-31"}]})),
+        )
+        .await
+        .ok(200);
+    let id = created["contactId"].clone();
+    let c = t
+        .v2(GET, &format!("/contact/id:{id}"), &token, None)
+        .await
+        .ok(200);
+    assert_eq!(
+        c["custom_fields"],
+        json!([{"name": "Plan", "value": "Gold"}, {"name": "Seats", "value": 12.0},
+               {"name": "Renewal", "value": "2027-01-31"}])
+    );
+    let v1 = contact_v1(&t, &id).await;
+    assert_eq!(
+        v1["custom_fields"],
+        json!({"plan": "Gold", "seat_count": "12", "renewal": "2027-01-31"})
+    );
+    for bad in [
+        json!([{"name": "plan", "value": "Bronze"}]),
+        json!([{"name": "renewal", "value": "31/01/2027"}]),
+        json!([{"name": "seats", "value": "many"}]),
+    ] {
+        t.v2(
+            PUT,
+            &format!("/contact/id:{id}"),
+            &token,
+            Some(json!({"custom_fields": bad})),
+        )
+        .await
+        .v2_err(400);
+    }
+    // null clears one; the others stay.
+    t.v2(
+        PUT,
+        &format!("/contact/id:{id}"),
+        &token,
+        Some(json!({"custom_fields": [{"name": "renewal", "value": null}]})),
+    )
+    .await
+    .ok(200);
+    assert_eq!(
+        contact_v1(&t, &id).await["custom_fields"],
+        json!({"plan": "Gold", "seat_count": "12"})
+    );
+    // Filters and snippets read them; v1 edits them too.
+    let found = t
+        .v2(POST, "/contact/list", &token, Some(json!({"search": "", "timezone": "UTC", "filter": {"$and": [
+            {"category": "contactField", "field": "plan", "operator": "isEqualTo", "value": "gold"}]}})))
+        .await
+        .ok(200);
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    t.patch(
+        &format!("/contacts/{id}"),
+        &t.owner,
+        json!({"custom_fields": {"plan": "Silver"}}),
+    )
+    .await
+    .ok(200);
+    let snippet = t
+        .post("/snippets", &t.owner, json!({"name": "Plan", "shortcut": "plan", "text": "Your {{contact.plan}} plan, {{contact.seat_count}} seats"}))
+        .await
+        .ok(201);
+    let rendered = t
+        .post(
+            &format!("/snippets/{}/render", snippet["id"].as_str().unwrap()),
+            &t.owner,
+            json!({"contact_id": id.to_string()}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(rendered["text"], "Your Silver plan, 12 seats");
+    // Everyone sees the definitions (and they come with the snapshot); agents define none.
+    let (_, agent) = t.user("Alice Agent", "agent").await;
+    assert_eq!(
+        t.get("/custom-fields", &agent)
+            .await
+            .ok(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        t.get("/snapshot", &agent).await.ok(200)["custom_fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    t.post(
+        "/custom-fields",
+        &agent,
+        json!({"name": "Mine", "data_type": "text"}),
+    )
+    .await
+    .err(403, "forbidden");
 }

@@ -25,6 +25,7 @@ struct Fixture {
     /// A message of `a`.
     message: String,
     user: String,
+    field: String,
     unique: String,
 }
 
@@ -229,6 +230,35 @@ fn rows() -> Vec<Row> {
             ok: 200,
             missing: None,
         },
+        Row {
+            method: "GET",
+            path: "/space/custom_field",
+            case: |_| ("/space/custom_field".into(), None),
+            ok: 200,
+            missing: None,
+        },
+        Row {
+            method: "GET",
+            path: "/space/custom_field/{id}",
+            case: |f| (format!("/space/custom_field/{}", f.field), None),
+            ok: 200,
+            missing: None,
+        },
+        Row {
+            method: "POST",
+            path: "/space/custom_field",
+            case: |f| {
+                (
+                    "/space/custom_field".into(),
+                    Some(
+                        json!({"name": format!("Field {}", f.unique), "description": "",
+                                "dataType": "text", "allowedValues": [], "slug": ""}),
+                    ),
+                )
+            },
+            ok: 200,
+            missing: None,
+        },
     ]
 }
 
@@ -339,6 +369,17 @@ async fn every_v2_operation_lets_in_only_valid_workspace_tokens() {
             Some(format!("Bearer {demoted_token}")),
         ),
     ];
+    let field = t
+        .post(
+            "/custom-fields",
+            &t.owner,
+            json!({"name": "Plan", "data_type": "text"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let allowed = [
         ("the owner's token", owner_token),
         ("a manager's token", manager_token),
@@ -397,6 +438,7 @@ async fn every_v2_operation_lets_in_only_valid_workspace_tokens() {
                 b,
                 message,
                 user: manager_id.clone(),
+                field: field.clone(),
                 unique: n.to_string(),
             };
             let (path, body) = (row.case)(&f);

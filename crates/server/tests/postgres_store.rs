@@ -55,6 +55,7 @@ fn new_contact(name: &str) -> NewContact {
         email: None,
         phone: None,
         profile: Default::default(),
+        custom_fields: Default::default(),
         created_at: now(),
     }
 }

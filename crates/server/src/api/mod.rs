@@ -8,6 +8,7 @@ mod categories;
 mod channels;
 mod contacts;
 mod conversations;
+mod custom_fields;
 mod extract;
 mod files;
 mod integrations;
@@ -125,6 +126,10 @@ pub fn v1() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             api_tokens::create_api_token
         ))
         .routes(routes!(api_tokens::revoke_api_token))
+        .routes(routes!(
+            custom_fields::list_custom_fields,
+            custom_fields::create_custom_field
+        ))
         .split_for_parts()
 }
 

@@ -102,7 +102,7 @@ pub async fn sync(
 }
 
 /// Everything a client needs to start: the seq to continue from, the caller, settings, users,
-/// channels, categories, snippets, and the contacts (with their conversations) it may see.
+/// channels, categories, snippets, custom fields, and the contacts (with their conversations) it may see.
 #[utoipa::path(get, path = "/snapshot", tag = "sync", security(("bearer" = [])),
     responses((status = 200, body = Snapshot)))]
 pub async fn snapshot(
@@ -119,6 +119,7 @@ pub async fn snapshot(
             channels: tx.channels()?.iter().map(public_channel).collect(),
             categories: tx.categories()?,
             snippets: tx.snippets()?,
+            custom_fields: tx.custom_fields()?,
             contacts: tx.contacts_in_scope(&scope)?,
             conversations: tx.conversations_in_scope(&scope)?,
         })

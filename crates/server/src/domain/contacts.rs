@@ -4,7 +4,7 @@ use messenger_protocol::{
     Contact, ContactId, ContactPatch, ContactProfile, EventPayload, Removed, Timestamp,
 };
 
-use super::{Ctx, persist, visibility};
+use super::{Ctx, custom_fields, persist, visibility};
 use crate::error::{AppError, AppResult};
 use crate::store::{NewContact, ReadTx, WriteTx};
 
@@ -114,7 +114,7 @@ fn profile_change(
 }
 
 /// Applies a patch's fields to a contact (the rules of every contact edit).
-fn apply(contact: &mut Contact, patch: ContactPatch) -> AppResult<()> {
+fn apply(tx: &mut dyn ReadTx, contact: &mut Contact, patch: ContactPatch) -> AppResult<()> {
     if let Some(name) = patch.name {
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
@@ -155,6 +155,9 @@ fn apply(contact: &mut Contact, patch: ContactPatch) -> AppResult<()> {
         time_zone,
         &mut p.timezone,
     )?;
+    if let Some(values) = patch.custom_fields {
+        custom_fields::set_values(tx, contact, values)?;
+    }
     Ok(())
 }
 
@@ -165,7 +168,7 @@ pub fn patch(
     patch: ContactPatch,
 ) -> AppResult<Contact> {
     let mut contact = visible(tx, ctx, id)?;
-    apply(&mut contact, patch)?;
+    apply(tx, &mut contact, patch)?;
     persist::save_contact(tx, &contact, ctx.now)?;
     Ok(contact)
 }
@@ -191,14 +194,16 @@ pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, fields: ContactPatch) -> AppResul
         channels: Vec::new(),
         created_at: ctx.now,
         profile: ContactProfile::default(),
+        custom_fields: Default::default(),
     };
-    apply(&mut draft, fields)?;
+    apply(tx, &mut draft, fields)?;
     let mut contact = tx.insert_contact(&NewContact {
         name: draft.name.clone(),
         first_name: draft.first_name.clone(),
         email: draft.email.clone(),
         phone: draft.phone.clone(),
         profile: draft.profile.clone(),
+        custom_fields: draft.custom_fields.clone(),
         created_at: ctx.now,
     })?;
     if !draft.tags.is_empty() {

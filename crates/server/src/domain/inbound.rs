@@ -129,6 +129,7 @@ pub fn find_or_create_contact(
         email: info.and_then(|i| clean(i.email.as_ref())),
         phone: info.and_then(|i| clean(i.phone.as_ref())),
         profile: info.map(profile_of).unwrap_or_default(),
+        custom_fields: Default::default(),
         created_at: now,
     })?;
     tx.add_contact_identity(&contact.id, &channel.id, external_id)

@@ -51,6 +51,12 @@ pub fn merge(
         primary.phone = secondary.phone.clone();
     }
     contacts::fill_profile(&mut primary.profile, &secondary.profile);
+    for (slug, value) in &secondary.custom_fields {
+        primary
+            .custom_fields
+            .entry(slug.clone())
+            .or_insert_with(|| value.clone());
+    }
     let mut tags = primary.tags.clone();
     tags.extend(secondary.tags.iter().cloned());
     primary.tags = contacts::normalize_tags(tags)?;
@@ -68,6 +74,7 @@ pub fn merge(
     merged.phone = primary.phone;
     merged.tags = primary.tags;
     merged.profile = primary.profile;
+    merged.custom_fields = primary.custom_fields;
     merged.last_message_at = primary.last_message_at;
     merged.last_message_preview = primary.last_message_preview;
     merged.assignee_id = primary.assignee_id;

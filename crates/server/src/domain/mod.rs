@@ -10,6 +10,7 @@ pub mod channels;
 pub mod comments;
 pub mod contacts;
 pub mod conversations;
+pub mod custom_fields;
 pub mod files;
 pub mod inbound;
 pub mod integrations;

@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use messenger_protocol::{
     Channel, ChannelId, ClientId, ClosingNoteCategory, Comment, Contact, ContactId, Conversation,
-    ConversationId, Direction, EventPayload, FileId, Message, MessageId, Seq, Settings, Snippet,
-    SnippetId, Timestamp, UserId,
+    ConversationId, CustomField, Direction, EventPayload, FileId, Message, MessageId, Seq,
+    Settings, Snippet, SnippetId, Timestamp, UserId,
 };
 use tokio::sync::broadcast;
 
@@ -120,6 +120,7 @@ pub trait ReadTx {
     ) -> StoreResult<Option<ClosingNoteCategory>>;
     fn category_by_name(&mut self, name: &str) -> StoreResult<Option<ClosingNoteCategory>>;
     fn snippets(&mut self) -> StoreResult<Vec<Snippet>>;
+    fn custom_fields(&mut self) -> StoreResult<Vec<CustomField>>;
     fn snippet(&mut self, id: &SnippetId) -> StoreResult<Option<Snippet>>;
 
     // contacts
@@ -254,6 +255,8 @@ pub trait WriteTx: ReadTx {
     fn touch_session(&mut self, token_hash: &str, last_used_at: Timestamp) -> StoreResult<()>;
     /// Stores a new token (`id` is assigned).
     fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord>;
+    /// Stores a new field (`id` is assigned); a slug taken already is a conflict.
+    fn insert_custom_field(&mut self, field: &CustomField) -> StoreResult<CustomField>;
     /// Revokes a token; false when there is no such token not yet revoked.
     fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool>;
     fn touch_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<()>;

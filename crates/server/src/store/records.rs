@@ -176,6 +176,7 @@ pub struct NewContact {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub profile: ContactProfile,
+    pub custom_fields: std::collections::BTreeMap<String, String>,
     pub created_at: Timestamp,
 }
 

@@ -151,6 +151,7 @@ pub async fn quiet_contact(
                 email: None,
                 phone: None,
                 profile: Default::default(),
+                custom_fields: Default::default(),
                 created_at: now(),
             })?;
             tx.add_contact_identity(&contact.id, &channel, &external)?;

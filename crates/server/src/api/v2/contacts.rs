@@ -5,7 +5,9 @@ use axum::extract::{OriginalUri, State};
 use messenger_protocol::developer_api::{
     self as v2, ContactFields, ContactFilter, FilterCondition,
 };
-use messenger_protocol::{Contact, ContactId, ContactPatch, ContactView, StatusFilter};
+use messenger_protocol::{
+    Contact, ContactId, ContactPatch, ContactView, CustomField, StatusFilter,
+};
 
 use super::convert::{self, num, seconds};
 use super::error::{V2Json, V2Path, V2Query, V2Result};
@@ -14,7 +16,7 @@ use super::pagination::{self, PageQuery};
 use super::{read, write};
 use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
-use crate::domain::{Ctx, contacts, inbound, merge};
+use crate::domain::{Ctx, contacts, custom_fields, inbound, merge};
 use crate::error::{AppError, AppResult};
 use crate::store::{ContactAddress, ContactQuery, ReadTx, UserRecord, WriteTx};
 
@@ -48,11 +50,13 @@ fn given(v: &Option<String>) -> Option<Option<String>> {
 
 /// The v1 patch a v2 write makes, for a contact that exists or is new.
 fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<ContactPatch> {
-    if fields.custom_fields.as_ref().is_some_and(|f| !f.is_empty()) {
-        return Err(AppError::invalid(
-            "custom_fields are not supported by this server yet; send the contact without them.",
-        ));
-    }
+    // Named by slug (the n8n node), name (the SDK's examples) or id; checked by the domain.
+    let custom_fields = fields.custom_fields.as_ref().map(|values| {
+        values
+            .iter()
+            .map(|v| (v.name.clone(), convert::field_text(&v.value)))
+            .collect()
+    });
     let name = if fields.first_name.is_some() || fields.last_name.is_some() {
         let (first, last) = match existing {
             Some(c) => (
@@ -83,6 +87,7 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
         language: given(&fields.language),
         country_code: given(&fields.country_code),
         timezone: None,
+        custom_fields,
     })
 }
 
@@ -166,12 +171,12 @@ pub async fn get_contact(
     V2Path(identifier): V2Path<String>,
 ) -> V2Result<V2Json<v2::Contact>> {
     let who = parse(&identifier)?;
-    let (c, a) = read(&state, &caller, move |tx, ctx| {
+    let ((c, a), fields) = read(&state, &caller, move |tx, ctx| {
         let c = who.resolve(tx, ctx)?;
-        load(tx, c)
+        Ok((load(tx, c)?, tx.custom_fields()?))
     })
     .await?;
-    Ok(V2Json(convert::contact(&state, &c, a.as_ref())))
+    Ok(V2Json(convert::contact(&state, &c, a.as_ref(), &fields)))
 }
 
 /// Create a contact named by email or phone (409 when one has it).
@@ -261,7 +266,7 @@ pub async fn delete_contact(
     Ok(action(&id))
 }
 
-fn field_value(c: &Contact, field: &str) -> AppResult<Option<String>> {
+fn field_value(c: &Contact, field: &str, custom: &[CustomField]) -> AppResult<Option<String>> {
     Ok(match field {
         "firstName" => Some(c.first_name.clone()),
         "lastName" => c
@@ -282,10 +287,13 @@ fn field_value(c: &Contact, field: &str) -> AppResult<Option<String>> {
             }
             .into(),
         ),
+        other if custom_fields::find(custom, other).is_some() => custom_fields::find(custom, other)
+            .and_then(|f| c.custom_fields.get(&f.slug))
+            .cloned(),
         other => {
             return Err(AppError::invalid(format!(
                 "Filtering by the contact field {other:?} is not supported; use firstName, \
-                 lastName, email, phone, language, countryCode, assigneeUserId or status."
+                 lastName, email, phone, language, countryCode, assigneeUserId, status or a custom field's slug."
             )));
         }
     })
@@ -308,7 +316,7 @@ fn text_of(v: &serde_json::Value) -> Option<String> {
 }
 
 /// Whether a contact meets one condition of a list filter.
-fn meets(c: &Contact, cond: &FilterCondition) -> AppResult<bool> {
+fn meets(c: &Contact, cond: &FilterCondition, custom: &[CustomField]) -> AppResult<bool> {
     let unsupported = || {
         AppError::invalid(format!(
             "The filter operator {:?} is not supported for {}; use isEqualTo, isNotEqualTo, \
@@ -322,7 +330,7 @@ fn meets(c: &Contact, cond: &FilterCondition) -> AppResult<bool> {
                 .field
                 .as_deref()
                 .ok_or_else(|| AppError::invalid("A contactField condition needs a field."))?;
-            let value = field_value(c, field)?;
+            let value = field_value(c, field, custom)?;
             let wanted = text_of(&cond.value).unwrap_or_default();
             Ok(match cond.operator.as_str() {
                 "isEqualTo" => value.is_some_and(|v| v.eq_ignore_ascii_case(&wanted)),
@@ -348,12 +356,12 @@ fn meets(c: &Contact, cond: &FilterCondition) -> AppResult<bool> {
     }
 }
 
-fn matches(c: &Contact, filter: &ContactFilter) -> AppResult<bool> {
+fn matches(c: &Contact, filter: &ContactFilter, custom: &[CustomField]) -> AppResult<bool> {
     let Some(group) = &filter.filter else {
         return Ok(true);
     };
     for cond in &group.and {
-        if !meets(c, cond)? {
+        if !meets(c, cond, custom)? {
             return Ok(false);
         }
     }
@@ -361,7 +369,7 @@ fn matches(c: &Contact, filter: &ContactFilter) -> AppResult<bool> {
         return Ok(true);
     }
     for cond in &group.or {
-        if meets(c, cond)? {
+        if meets(c, cond, custom)? {
             return Ok(true);
         }
     }
@@ -380,7 +388,7 @@ pub async fn list_contacts(
     V2Json(filter): V2Json<ContactFilter>,
 ) -> V2Result<V2Json<v2::Page<v2::Contact>>> {
     let (limit, cursor) = (q.limit()?, q.cursor()?);
-    let (loaded, next) = read(&state, &caller, move |tx, ctx| {
+    let (loaded, next, fields) = read(&state, &caller, move |tx, ctx| {
         let mut after = match cursor {
             Some(id) => {
                 let c = tx.contact(&ContactId(id.to_string()))?.ok_or_else(|| {
@@ -396,6 +404,7 @@ pub async fn list_contacts(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
+        let custom = tx.custom_fields()?;
         let mut out = Vec::new();
         let mut scanned = 0;
         loop {
@@ -412,7 +421,7 @@ pub async fn list_contacts(
             for c in batch {
                 scanned += 1;
                 after = Some((contacts::activity_at(&c).millis(), num(c.id.as_str())));
-                if matches(&c, &filter)? {
+                if matches(&c, &filter, &custom)? {
                     out.push(c);
                     if out.len() > limit {
                         break;
@@ -432,12 +441,12 @@ pub async fn list_contacts(
             .into_iter()
             .map(|c| load(tx, c))
             .collect::<AppResult<Vec<_>>>()?;
-        Ok((loaded, next))
+        Ok((loaded, next, custom))
     })
     .await?;
     let items = loaded
         .iter()
-        .map(|(c, a)| convert::contact(&state, c, a.as_ref()))
+        .map(|(c, a)| convert::contact(&state, c, a.as_ref(), &fields))
         .collect();
     Ok(V2Json(pagination::page(
         &state,

@@ -2,7 +2,8 @@
 
 use messenger_protocol::developer_api as v2;
 use messenger_protocol::{
-    ActorKind, Attachment, AttachmentKind, Contact, Direction, Message, Role, Timestamp,
+    ActorKind, Attachment, AttachmentKind, Contact, CustomField, CustomFieldType, Direction,
+    Message, Role, Timestamp,
 };
 
 use crate::app::AppState;
@@ -42,7 +43,56 @@ pub fn user(u: &UserRecord) -> v2::User {
     }
 }
 
-pub fn contact(state: &AppState, c: &Contact, assignee: Option<&UserRecord>) -> v2::Contact {
+/// A custom field's value as a client sends it, as text (`null` clears).
+pub fn field_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A value as the Developer API writes it: numbers and checkboxes typed, the rest text.
+fn field_value(field: &CustomField, text: Option<&String>) -> serde_json::Value {
+    let Some(text) = text else {
+        return serde_json::Value::Null;
+    };
+    match field.data_type {
+        CustomFieldType::Number => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|| text.as_str().into()),
+        CustomFieldType::Checkbox => serde_json::Value::Bool(text == "true"),
+        _ => text.as_str().into(),
+    }
+}
+
+/// A custom field as respond.io describes one (`allowedValues.listValues`, as the n8n node
+/// reads it).
+pub fn custom_field(f: &CustomField) -> v2::CustomFieldDefinition {
+    v2::CustomFieldDefinition {
+        id: num(f.id.as_str()),
+        name: f.name.clone(),
+        title: f.name.clone(),
+        description: Some(f.description.clone()).filter(|d| !d.is_empty()),
+        slug: f.slug.clone(),
+        data_type: f.data_type.as_str().into(),
+        allowed_values: v2::AllowedValues {
+            list_values: f.allowed_values.clone(),
+        },
+        created_at: seconds(f.created_at),
+    }
+}
+
+/// The contact; `fields` are the workspace's custom fields (each is listed, `null` when unset).
+pub fn contact(
+    state: &AppState,
+    c: &Contact,
+    assignee: Option<&UserRecord>,
+    fields: &[CustomField],
+) -> v2::Contact {
     let last = c
         .name
         .strip_prefix(&c.first_name)
@@ -78,7 +128,13 @@ pub fn contact(state: &AppState, c: &Contact, assignee: Option<&UserRecord>) -> 
             }
         }),
         lifecycle: None,
-        custom_fields: Vec::new(),
+        custom_fields: fields
+            .iter()
+            .map(|f| v2::CustomFieldValue {
+                name: f.name.clone(),
+                value: field_value(f, c.custom_fields.get(&f.slug)),
+            })
+            .collect(),
         created_at: seconds(c.created_at),
     }
 }

@@ -71,6 +71,11 @@ pub fn v2() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(space::get_user))
         .routes(routes!(space::list_channels))
         .routes(routes!(space::list_closing_notes))
+        .routes(routes!(
+            space::list_custom_fields,
+            space::create_custom_field
+        ))
+        .routes(routes!(space::get_custom_field))
         .split_for_parts()
 }
 

@@ -1,16 +1,17 @@
-//! The workspace: its users, channels and closing-note categories.
+//! The workspace: its users, channels, closing-note categories and custom contact fields.
 
 use axum::extract::{OriginalUri, State};
-use messenger_protocol::UserId;
 use messenger_protocol::developer_api as v2;
+use messenger_protocol::{CustomFieldType, NewCustomField, UserId};
 
 use super::convert::{self, num};
 use super::error::{V2Json, V2Path, V2Query, V2Result};
 use super::pagination::{self, PageQuery};
-use super::read;
+use super::{read, write};
 use crate::api::extract::is_decimal_id;
 use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
+use crate::domain::custom_fields;
 use crate::error::AppError;
 
 /// The users of the workspace (removed users too, as the timeline names them).
@@ -107,4 +108,72 @@ pub async fn list_closing_notes(
         items,
         next,
     )?))
+}
+
+/// The workspace's custom contact fields.
+#[utoipa::path(get, path = "/space/custom_field", tag = "workspace", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Object, description = "{items: [CustomField], pagination}")))]
+pub async fn list_custom_fields(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    OriginalUri(uri): OriginalUri,
+    V2Query(q): V2Query<PageQuery>,
+) -> V2Result<V2Json<v2::Page<v2::CustomFieldDefinition>>> {
+    let fields = read(&state, &caller, |tx, _| Ok(tx.custom_fields()?)).await?;
+    let items = fields.iter().map(convert::custom_field).collect();
+    let (items, next) = pagination::slice(items, |f| f.id, &q)?;
+    Ok(V2Json(pagination::page(
+        &state,
+        uri.path(),
+        &q,
+        items,
+        next,
+    )?))
+}
+
+#[utoipa::path(get, path = "/space/custom_field/{id}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = v2::CustomFieldDefinition), (status = 404, body = v2::V2Error)))]
+pub async fn get_custom_field(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    V2Path(id): V2Path<String>,
+) -> V2Result<V2Json<v2::CustomFieldDefinition>> {
+    let fields = read(&state, &caller, |tx, _| Ok(tx.custom_fields()?)).await?;
+    fields
+        .iter()
+        .find(|f| f.id.as_str() == id)
+        .map(|f| V2Json(convert::custom_field(f)))
+        .ok_or_else(|| AppError::not_found(&format!("Custom field {id}")).into())
+}
+
+/// Define a custom contact field (as the n8n node sends it: `allowedValues: []`, `slug: ""`
+/// and `description: ""` when unset).
+#[utoipa::path(post, path = "/space/custom_field", tag = "workspace", security(("bearer" = [])),
+    request_body = v2::NewCustomField,
+    responses((status = 200, body = v2::CustomFieldDefinition), (status = 400, body = v2::V2Error), (status = 409, body = v2::V2Error)))]
+pub async fn create_custom_field(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    V2Json(input): V2Json<v2::NewCustomField>,
+) -> V2Result<V2Json<v2::CustomFieldDefinition>> {
+    let data_type = CustomFieldType::parse(input.data_type.trim()).ok_or_else(|| {
+        AppError::invalid(format!(
+            "dataType must be text, list, checkbox, email, number, url, date or time, not {:?}.",
+            input.data_type
+        ))
+    })?;
+    let new = NewCustomField {
+        name: input.name,
+        slug: input.slug,
+        description: input.description,
+        data_type,
+        allowed_values: input.allowed_values.unwrap_or_default(),
+    };
+    let field = write(&state, &caller, move |tx, ctx| {
+        custom_fields::create(tx, ctx, new.clone())
+    })
+    .await?;
+    Ok(V2Json(convert::custom_field(&field)))
 }

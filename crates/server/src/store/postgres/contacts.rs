@@ -21,7 +21,7 @@ macro_rules! contact_columns {
     () => {
         "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
          last_message_at, last_message_preview, waiting_since, created_at, \
-         language, country_code, timezone, avatar_file_id"
+         language, country_code, timezone, avatar_file_id, custom_fields"
     };
 }
 
@@ -48,10 +48,11 @@ fn row(r: &Row) -> Result<Contact, StoreError> {
             timezone: r.col(14)?,
             avatar_file_id: r.col::<Option<String>>(15)?.map(FileId),
         },
+        custom_fields: r.json(16)?,
     })
 }
 
-/// [`COLUMNS`] and then the contact's channel identities as two arrays (columns 16 and 17), so
+/// [`COLUMNS`] and then the contact's channel identities as two arrays (columns 17 and 18), so
 /// that a lookup of one contact is one round trip. The sub-selects lock nothing: `FOR UPDATE`
 /// locks only the contact's row.
 const COLUMNS_WITH_CHANNELS: &str = concat!(
@@ -65,8 +66,8 @@ const COLUMNS_WITH_CHANNELS: &str = concat!(
 /// A row of [`COLUMNS_WITH_CHANNELS`].
 fn row_with_channels(r: &Row) -> Result<Contact, StoreError> {
     let mut contact = row(r)?;
-    let channels: Vec<i64> = r.col(16)?;
-    let externals: Vec<String> = r.col(17)?;
+    let channels: Vec<i64> = r.col(17)?;
+    let externals: Vec<String> = r.col(18)?;
     contact.channels = channels
         .into_iter()
         .zip(externals)
@@ -328,8 +329,8 @@ pub fn insert(db: &Db<'_>, c: &NewContact) -> Result<Contact, StoreError> {
     let r = db.query_one(
         &format!(
             "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at,
-                                   language, country_code, timezone, avatar_file_id)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+                                   language, country_code, timezone, avatar_file_id, custom_fields)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
         ),
         &[
             &c.name,
@@ -341,6 +342,7 @@ pub fn insert(db: &Db<'_>, c: &NewContact) -> Result<Contact, StoreError> {
             &c.profile.country_code,
             &c.profile.timezone,
             &c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
+            &to_json(&c.custom_fields)?,
         ],
     )?;
     // A new contact has no channels yet.
@@ -353,7 +355,8 @@ pub fn update(db: &Db<'_>, c: &Contact) -> Result<(), StoreError> {
         "UPDATE contacts SET name = $2, first_name = $3, email = $4, phone = $5, tags = $6,
              assignee_id = $7, open_conversation_id = $8, last_message_at = $9,
              last_message_preview = $10, waiting_since = $11, activity_at = $12,
-             language = $13, country_code = $14, timezone = $15, avatar_file_id = $16
+             language = $13, country_code = $14, timezone = $15, avatar_file_id = $16,
+             custom_fields = $17
          WHERE id = $1",
         &[
             &id,
@@ -372,6 +375,7 @@ pub fn update(db: &Db<'_>, c: &Contact) -> Result<(), StoreError> {
             &c.profile.country_code,
             &c.profile.timezone,
             &c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
+            &to_json(&c.custom_fields)?,
         ],
     )?;
     if n == 0 {

@@ -13,6 +13,7 @@ pub(crate) mod connection;
 mod contacts;
 mod conversations;
 mod convert;
+mod custom_fields;
 mod db;
 mod events;
 mod follower;

@@ -5,8 +5,8 @@ use messenger_protocol::*;
 use super::db::Db;
 use super::events::PendingEvent;
 use super::{
-    api_tokens, automation, contacts, conversations, events, jobs, messages, presence, users,
-    workspace,
+    api_tokens, automation, contacts, conversations, custom_fields, events, jobs, messages,
+    presence, users, workspace,
 };
 use crate::secrets::SecretCipher;
 use crate::store::*;
@@ -89,6 +89,9 @@ impl ReadTx for PostgresTx<'_, '_> {
     }
     fn api_token(&mut self, digest: &str) -> StoreResult<Option<ApiTokenRecord>> {
         api_tokens::by_digest(self.db, digest)
+    }
+    fn custom_fields(&mut self) -> StoreResult<Vec<CustomField>> {
+        custom_fields::all(self.db)
     }
     fn api_tokens(&mut self) -> StoreResult<Vec<ApiTokenRecord>> {
         api_tokens::active(self.db)
@@ -310,6 +313,9 @@ impl WriteTx for PostgresTx<'_, '_> {
     }
     fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord> {
         api_tokens::insert(self.db, token)
+    }
+    fn insert_custom_field(&mut self, field: &CustomField) -> StoreResult<CustomField> {
+        custom_fields::insert(self.db, field)
     }
     fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool> {
         api_tokens::revoke(self.db, id, at)

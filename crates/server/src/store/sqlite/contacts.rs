@@ -17,7 +17,7 @@ use crate::store::{ContactAddress, ContactQuery, NewContact, Scope, StoreError, 
 
 const COLUMNS: &str = "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
                        last_message_at, last_message_preview, waiting_since, created_at, \
-                       language, country_code, timezone, avatar_file_id";
+                       language, country_code, timezone, avatar_file_id, custom_fields";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     let tags: Json<Vec<String>> = r.get(5)?;
@@ -41,6 +41,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Contact> {
             timezone: r.get(14)?,
             avatar_file_id: r.get::<_, Option<String>>(15)?.map(FileId),
         },
+        custom_fields: r
+            .get::<_, Json<std::collections::BTreeMap<String, String>>>(16)?
+            .0,
     })
 }
 
@@ -276,8 +279,8 @@ pub fn activity_at(c: &Contact) -> i64 {
 pub fn insert(conn: &Connection, c: &NewContact) -> Result<Contact, StoreError> {
     conn.prepare_cached(
         "INSERT INTO contacts (name, first_name, email, phone, created_at, activity_at,
-                               language, country_code, timezone, avatar_file_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
+                               language, country_code, timezone, avatar_file_id, custom_fields)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         c.name,
@@ -289,6 +292,7 @@ pub fn insert(conn: &Connection, c: &NewContact) -> Result<Contact, StoreError> 
         c.profile.country_code,
         c.profile.timezone,
         c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
+        to_json(&c.custom_fields)?,
     ])?;
     let id = ContactId(id_text(conn.last_insert_rowid()));
     by_id(conn, &id)?.ok_or_else(|| StoreError::backend("inserted contact vanished"))
@@ -301,7 +305,8 @@ pub fn update(conn: &Connection, c: &Contact) -> Result<(), StoreError> {
             "UPDATE contacts SET name = ?2, first_name = ?3, email = ?4, phone = ?5, tags = ?6,
                  assignee_id = ?7, open_conversation_id = ?8, last_message_at = ?9,
                  last_message_preview = ?10, waiting_since = ?11, activity_at = ?12,
-                 language = ?13, country_code = ?14, timezone = ?15, avatar_file_id = ?16
+                 language = ?13, country_code = ?14, timezone = ?15, avatar_file_id = ?16,
+                 custom_fields = ?17
              WHERE id = ?1",
         )?
         .execute(params![
@@ -321,6 +326,7 @@ pub fn update(conn: &Connection, c: &Contact) -> Result<(), StoreError> {
             c.profile.country_code,
             c.profile.timezone,
             c.profile.avatar_file_id.as_ref().map(|f| f.as_str()),
+            to_json(&c.custom_fields)?,
         ])?;
     if n == 0 {
         return Err(StoreError::NotFound(format!("Contact {} not found.", c.id)));

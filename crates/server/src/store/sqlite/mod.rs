@@ -7,6 +7,7 @@ mod connection;
 mod contacts;
 mod conversations;
 pub(in crate::store) mod convert;
+mod custom_fields;
 mod events;
 mod jobs;
 mod messages;

@@ -4,8 +4,8 @@ use messenger_protocol::*;
 use rusqlite::Connection;
 
 use super::{
-    api_tokens, automation, contacts, conversations, events, jobs, messages, presence, users,
-    workspace,
+    api_tokens, automation, contacts, conversations, custom_fields, events, jobs, messages,
+    presence, users, workspace,
 };
 use crate::secrets::SecretCipher;
 use crate::store::*;
@@ -49,6 +49,9 @@ impl ReadTx for SqliteTx<'_> {
     }
     fn api_token(&mut self, digest: &str) -> StoreResult<Option<ApiTokenRecord>> {
         api_tokens::by_digest(self.conn, digest)
+    }
+    fn custom_fields(&mut self) -> StoreResult<Vec<CustomField>> {
+        custom_fields::all(self.conn)
     }
     fn api_tokens(&mut self) -> StoreResult<Vec<ApiTokenRecord>> {
         api_tokens::active(self.conn)
@@ -270,6 +273,9 @@ impl WriteTx for SqliteTx<'_> {
     }
     fn insert_api_token(&mut self, token: &ApiTokenRecord) -> StoreResult<ApiTokenRecord> {
         api_tokens::insert(self.conn, token)
+    }
+    fn insert_custom_field(&mut self, field: &CustomField) -> StoreResult<CustomField> {
+        custom_fields::insert(self.conn, field)
     }
     fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> StoreResult<bool> {
         api_tokens::revoke(self.conn, id, at)

@@ -27,3 +27,15 @@ CREATE TABLE api_tokens (
     last_used_at INTEGER,
     revoked_at   INTEGER
 ) STRICT;
+
+-- Custom contact fields; a contact's values are kept by slug, as JSON.
+CREATE TABLE custom_fields (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT    NOT NULL,
+    slug           TEXT    NOT NULL UNIQUE,
+    description    TEXT    NOT NULL,
+    data_type      TEXT    NOT NULL,
+    allowed_values TEXT    NOT NULL DEFAULT '[]',
+    created_at     INTEGER NOT NULL
+) STRICT;
+ALTER TABLE contacts ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
