@@ -5,7 +5,7 @@ use std::path::Path;
 
 use messenger_protocol::{
     Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, ConversationReport,
-    Message, Settings, Snippet, Timestamp, User,
+    CustomField, Message, Settings, Snippet, Timestamp, User,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::{ExportError, TS};
@@ -223,6 +223,8 @@ pub struct Workspace {
     pub channels: Vec<Channel>,
     pub categories: Vec<ClosingNoteCategory>,
     pub snippets: Vec<Snippet>,
+    /// The workspace's custom contact fields (their values are on each contact).
+    pub custom_fields: Vec<CustomField>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

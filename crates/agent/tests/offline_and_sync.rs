@@ -497,3 +497,53 @@ async fn attachments_upload_first_and_open_offline_from_the_file_cache() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot be reached"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_fields_and_contacts_values_reach_the_cache_from_the_snapshot_and_the_stream() {
+    let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = Server::start(sdir.path()).await;
+    let owner = server.owner.clone();
+    server
+        .post(
+            "/custom-fields",
+            &owner,
+            json!({"name": "Plan", "data_type": "list", "allowed_values": ["Gold", "Silver"]}),
+        )
+        .await;
+    let maria = server.incoming("+34600", "m1", "Hola").await;
+
+    let a = agent(adir.path());
+    follow_as_ada(&a, &server.base()).await;
+    let names = |a: &messenger_agent::Agent| -> Vec<String> {
+        a.workspace()
+            .unwrap()
+            .map(|w| w.custom_fields.into_iter().map(|f| f.name).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(names(&a), ["Plan"], "from the snapshot");
+
+    // Live: a new field, and a value on the contact.
+    server
+        .post(
+            "/custom-fields",
+            &owner,
+            json!({"name": "Renewal", "data_type": "date"}),
+        )
+        .await;
+    server
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/contacts/{maria}"),
+            &owner,
+            json!({"custom_fields": {"plan": "gold", "renewal": "2027-01-31"}}),
+        )
+        .await;
+    let maria = ContactId(maria);
+    until("the field and the values", 10, || {
+        names(&a) == ["Plan", "Renewal"]
+            && a.contact_details(&maria).unwrap().is_some_and(|d| {
+                d.contact.custom_fields.get("plan").map(String::as_str) == Some("Gold")
+            })
+    })
+    .await;
+}

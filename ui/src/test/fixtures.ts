@@ -50,6 +50,9 @@ export function workspace(me: User = ADA, overrides: Partial<Workspace> = {}): W
       { id: "s1", name: "Thanks", shortcut: "thanks", text: "Thanks {{contact.first_name}}, {{user.first_name}} here!" },
       { id: "s2", name: "Opening hours", shortcut: "hours", text: "We are open 9 to 5." },
     ],
+    custom_fields: [
+      { id: "f1", name: "Plan", slug: "plan", description: "", data_type: "list", allowed_values: ["Gold", "Silver"], created_at: T0 },
+    ],
     ...overrides,
   };
 }
@@ -70,6 +73,7 @@ export function contact(id: string, name: string, overrides: Partial<Contact> = 
     channels: [{ channel_id: WHATSAPP.id, external_id: `wa-${id}` }],
     created_at: T0,
     profile: {},
+    custom_fields: {},
     ...overrides,
   };
 }

@@ -148,6 +148,10 @@ impl Cache {
                     entities::upsert_channel(&tx, c)?;
                     out.workspace_changed = true;
                 }
+                EventPayload::CustomFieldUpserted(f) => {
+                    entities::upsert_custom_field(&tx, f)?;
+                    out.workspace_changed = true;
+                }
             }
         }
         // A contact removed later in the batch is not news any more.
@@ -172,6 +176,7 @@ impl Cache {
             "channels",
             "categories",
             "snippets",
+            "custom_fields",
             "conversations",
         ] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
@@ -209,6 +214,9 @@ impl Cache {
         }
         for s in &snap.snippets {
             entities::upsert_snippet(&tx, s)?;
+        }
+        for f in &snap.custom_fields {
+            entities::upsert_custom_field(&tx, f)?;
         }
         for c in &snap.contacts {
             entities::upsert_contact(&tx, c)?;

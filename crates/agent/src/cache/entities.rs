@@ -2,8 +2,8 @@
 //! inside the caller's transaction.
 
 use messenger_protocol::{
-    Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, Direction, Message,
-    Snippet, User,
+    Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, CustomField,
+    Direction, Message, Snippet, User,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -42,6 +42,10 @@ pub fn upsert_channel(conn: &Connection, c: &Channel) -> AgentResult<()> {
 
 pub fn upsert_category(conn: &Connection, c: &ClosingNoteCategory) -> AgentResult<()> {
     upsert_keyed(conn, "categories", c.id.as_str(), &json(c)?)
+}
+
+pub fn upsert_custom_field(conn: &Connection, f: &CustomField) -> AgentResult<()> {
+    upsert_keyed(conn, "custom_fields", f.id.as_str(), &json(f)?)
 }
 
 pub fn upsert_snippet(conn: &Connection, s: &Snippet) -> AgentResult<()> {

@@ -21,7 +21,10 @@ pub use apply::{Applied, ApplyContext};
 pub use inbox::{InboxQuery, InboxSort};
 pub use outbox_store::{OutboxItem, OutboxKind, OutboxState};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_cache.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_cache.sql"),
+    include_str!("migrations/0002_custom_fields.sql"),
+];
 
 /// Local echo messages sort after every server message.
 pub const LOCAL_SORT_BASE: i64 = 1 << 60;

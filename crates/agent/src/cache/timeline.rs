@@ -2,8 +2,8 @@
 //! the contact drawer, and the workspace's reference data — all from the cache.
 
 use messenger_protocol::{
-    Channel, ClosingNoteCategory, Comment, ContactId, Conversation, Message, Settings, Snippet,
-    User,
+    Channel, ClosingNoteCategory, Comment, ContactId, Conversation, CustomField, Message, Settings,
+    Snippet, User,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
@@ -188,6 +188,8 @@ impl Cache {
         let categories: Vec<ClosingNoteCategory> = self.all("categories")?;
         let mut snippets: Vec<Snippet> = self.all("snippets")?;
         snippets.sort_by(|a, b| a.shortcut.cmp(&b.shortcut));
+        let mut custom_fields: Vec<CustomField> = self.all("custom_fields")?;
+        custom_fields.sort_by_key(|f| f.id.as_str().parse::<i64>().unwrap_or(i64::MAX));
         Ok(Some(Workspace {
             me,
             settings,
@@ -195,6 +197,7 @@ impl Cache {
             channels,
             categories,
             snippets,
+            custom_fields,
         }))
     }
 

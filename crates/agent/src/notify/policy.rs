@@ -138,6 +138,7 @@ mod tests {
             channels: vec![],
             created_at: Timestamp::EPOCH,
             profile: Default::default(),
+            custom_fields: Default::default(),
         }
     }
 

@@ -137,6 +137,7 @@ mod tests {
                 timezone: Some("Europe/Madrid".into()),
                 avatar_file_id: None,
             },
+            custom_fields: [("plan".to_owned(), "Gold".to_owned())].into(),
         }
     }
 
@@ -173,6 +174,15 @@ mod tests {
                 &user().name
             ),
             "es-ES Europe/Madrid"
+        );
+        assert_eq!(
+            render(
+                "{{contact.plan}} {{contact.seats}}",
+                &contact(),
+                &user().name
+            ),
+            "Gold {{contact.seats}}",
+            "a custom field by slug; one the contact lacks stays as written"
         );
     }
 

@@ -340,6 +340,7 @@ fn contact(id: i64, now: Timestamp) -> Contact {
         channels: vec![],
         created_at: now,
         profile: Default::default(),
+        custom_fields: Default::default(),
     }
 }
 

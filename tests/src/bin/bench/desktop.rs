@@ -107,6 +107,7 @@ fn contact(id: i64, me: &UserId, last: Timestamp) -> Contact {
         }],
         created_at: last,
         profile: Default::default(),
+        custom_fields: Default::default(),
     }
 }
 

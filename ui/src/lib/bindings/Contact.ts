@@ -21,4 +21,8 @@ channels: Array<ContactChannel>, created_at: Timestamp,
 /**
  * What channels tell of the contact (language, country, time zone, picture).
  */
-profile: ContactProfile, };
+profile: ContactProfile, 
+/**
+ * Values of the workspace's custom fields, by slug.
+ */
+custom_fields: { [key in string]?: string }, };

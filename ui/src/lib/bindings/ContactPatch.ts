@@ -15,4 +15,8 @@ country_code?: string | null,
 /**
  * An IANA zone name or an offset; `null` clears it.
  */
-timezone?: string | null, };
+timezone?: string | null, 
+/**
+ * Custom field values by slug; `null` clears one. Fields not named keep their value.
+ */
+custom_fields?: Record<string, string | null>, };

@@ -6,6 +6,7 @@ import type { Comment } from "./Comment";
 import type { Contact } from "./Contact";
 import type { ContactId } from "./ContactId";
 import type { Conversation } from "./Conversation";
+import type { CustomField } from "./CustomField";
 import type { Message } from "./Message";
 import type { Removed } from "./Removed";
 import type { Settings } from "./Settings";
@@ -14,4 +15,4 @@ import type { SnippetId } from "./SnippetId";
 import type { Timestamp } from "./Timestamp";
 import type { User } from "./User";
 
-export type Event = { seq: number, at: Timestamp, } & ({ "type": "contact.upserted", "data": Contact } | { "type": "contact.removed", "data": Removed<ContactId> } | { "type": "conversation.upserted", "data": Conversation } | { "type": "message.upserted", "data": Message } | { "type": "comment.upserted", "data": Comment } | { "type": "user.upserted", "data": User } | { "type": "settings.updated", "data": Settings } | { "type": "snippet.upserted", "data": Snippet } | { "type": "snippet.removed", "data": Removed<SnippetId> } | { "type": "category.upserted", "data": ClosingNoteCategory } | { "type": "category.removed", "data": Removed<CategoryId> } | { "type": "channel.upserted", "data": Channel });
+export type Event = { seq: number, at: Timestamp, } & ({ "type": "contact.upserted", "data": Contact } | { "type": "contact.removed", "data": Removed<ContactId> } | { "type": "conversation.upserted", "data": Conversation } | { "type": "message.upserted", "data": Message } | { "type": "comment.upserted", "data": Comment } | { "type": "user.upserted", "data": User } | { "type": "settings.updated", "data": Settings } | { "type": "snippet.upserted", "data": Snippet } | { "type": "snippet.removed", "data": Removed<SnippetId> } | { "type": "category.upserted", "data": ClosingNoteCategory } | { "type": "category.removed", "data": Removed<CategoryId> } | { "type": "channel.upserted", "data": Channel } | { "type": "custom_field.upserted", "data": CustomField });

@@ -3,6 +3,7 @@ import type { Channel } from "./Channel";
 import type { ClosingNoteCategory } from "./ClosingNoteCategory";
 import type { Contact } from "./Contact";
 import type { Conversation } from "./Conversation";
+import type { CustomField } from "./CustomField";
 import type { Settings } from "./Settings";
 import type { Snippet } from "./Snippet";
 import type { User } from "./User";
@@ -15,4 +16,8 @@ export type Snapshot = {
 /**
  * Continue with `/sync?since=seq` or `/stream?since=seq`.
  */
-seq: number, me: User, settings: Settings, users: Array<User>, channels: Array<Channel>, categories: Array<ClosingNoteCategory>, snippets: Array<Snippet>, contacts: Array<Contact>, conversations: Array<Conversation>, };
+seq: number, me: User, settings: Settings, users: Array<User>, channels: Array<Channel>, categories: Array<ClosingNoteCategory>, snippets: Array<Snippet>, 
+/**
+ * The workspace's custom contact fields.
+ */
+custom_fields: Array<CustomField>, contacts: Array<Contact>, conversations: Array<Conversation>, };

@@ -153,6 +153,7 @@ describe("Conversation", () => {
     const backend = seeded();
     const maria = backend.contacts[0]!;
     maria.profile = { language: "es-MX", country_code: "MX", timezone: "America/Mexico_City", avatar_file_id: "f-pic" };
+    maria.custom_fields = { legacy_id: "A-17", plan: "Gold" };
     const { user } = await renderApp(backend);
     await openContact(user, "10");
     const header = screen.getByTestId("conversation-header");
@@ -162,6 +163,10 @@ describe("Conversation", () => {
     expect(within(details).getByTestId("contact-language")).toHaveTextContent("es-MX");
     expect(within(details).getByTestId("contact-country")).toHaveTextContent("MX");
     expect(within(details).getByTestId("contact-timezone")).toHaveTextContent(/America\/Mexico_City · \d\d:\d\d/);
+    // Custom fields by the workspace's names; one not known here yet by its slug.
+    const custom = within(details).getAllByTestId("contact-custom-field");
+    expect(custom.map((c) => c.previousElementSibling?.textContent?.trim())).toEqual(["Plan", "legacy_id"]);
+    expect(custom.map((c) => c.textContent?.trim())).toEqual(["Gold", "A-17"]);
     // A picture that cannot be loaded leaves the initials.
     await fireEvent.error(within(header).getByTestId("avatar-picture"));
     expect(within(header).queryByTestId("avatar-picture")).toBeNull();
