@@ -73,6 +73,11 @@ pub struct ContactPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub name: Option<String>,
+    /// With `name`: the part of it snippets greet with (default: its first word), so that
+    /// "Mary Ann" stays the first name of "Mary Ann Smith".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub first_name: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

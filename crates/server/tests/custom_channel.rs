@@ -857,3 +857,54 @@ async fn a_picture_that_is_not_an_image_or_on_a_refused_address_is_not_kept() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_part_refused_after_others_went_out_fails_the_message_saying_so_and_keeps_its_mid() {
+    let t = TestServer::start().await;
+    let provider = Provider::start().await;
+    let ch = t.channel("WhatsApp", true, Some(&provider.base)).await;
+    let contact = t.incoming(&ch, "+1", "m1", "hi").await;
+    let file = t
+        .http
+        .post(t.url("/files?name=prices.pdf"))
+        .bearer_auth(&t.owner)
+        .body(b"%PDF-1.4 price list".to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    // The text goes out; the attachment is refused.
+    provider.script([Reply::Accept, Reply::Fail(415, "PDF is not supported")]);
+    let sent = t
+        .post(
+            &format!("/contacts/{contact}/messages"),
+            &t.owner,
+            json!({"client_id": client_id(), "text": "Our prices", "file_ids": [file["id"]]}),
+        )
+        .await
+        .ok(201);
+    let tl = t
+        .eventually(&contact, "failed delivery", |tl| {
+            tl.iter()
+                .any(|m| m["id"] == sent["id"] && m["delivery"] == "failed")
+        })
+        .await;
+    let m = tl.iter().find(|m| m["id"] == sent["id"]).unwrap();
+    assert_eq!(
+        m["error"],
+        "Part 2 of 2 was refused (the parts before it went out): PDF is not supported"
+    );
+    assert_eq!(provider.received().len(), 2);
+    // The text's mId was kept: its receipt finds the message.
+    t.webhook(&ch, json!({"channelId": ch.id, "contactId": "+1", "events": [{"type": "message_status", "mId": "out-1", "status": "read"}]}))
+        .await
+        .ok(200);
+    let tl = t.timeline(&contact, &t.owner).await;
+    let m = tl.iter().find(|m| m["id"] == sent["id"]).unwrap();
+    assert_eq!(
+        m["delivery"], "read",
+        "the text's receipt finds the message by the mId kept"
+    );
+}

@@ -1024,3 +1024,142 @@ async fn custom_fields_are_defined_as_n8n_sends_them_and_contacts_hold_typed_val
     .await
     .err(403, "forbidden");
 }
+
+#[tokio::test]
+async fn the_identifier_names_the_contact_and_a_contact_made_ahead_is_the_one_who_writes_in() {
+    let t = TestServer::start().await;
+    let provider = Provider::start().await;
+    let ch = t.channel("WhatsApp", true, Some(&provider.base)).await;
+    let token = t.api_token("CRM sync").await;
+
+    // An empty (or other) address in the body does not replace the identifier's: the next
+    // create-or-update finds the same contact.
+    let path = "/contact/create_or_update/email:mary@example.com";
+    let first = t
+        .v2(
+            POST,
+            path,
+            &token,
+            Some(json!({"firstName": "Mary Ann", "lastName": "Smith", "email": ""})),
+        )
+        .await
+        .ok(200);
+    let again = t
+        .v2(
+            POST,
+            path,
+            &token,
+            Some(json!({"lastName": "Jones", "email": "other@example.com"})),
+        )
+        .await
+        .ok(200);
+    assert_eq!(first["contactId"], again["contactId"]);
+    let id = first["contactId"].clone();
+    let v1 = contact_v1(&t, &id).await;
+    assert_eq!(v1["email"], "other@example.com", "an update may change it");
+    // A first name of two words stays one; an update of the last name keeps it.
+    assert_eq!(v1["first_name"], "Mary Ann");
+    assert_eq!(v1["name"], "Mary Ann Jones");
+    let c = t
+        .v2(GET, &format!("/contact/id:{id}"), &token, None)
+        .await
+        .ok(200);
+    assert_eq!(
+        (c["firstName"].as_str(), c["lastName"].as_str()),
+        (Some("Mary Ann"), Some("Jones"))
+    );
+    // Empty name parts are not given.
+    t.v2(
+        PUT,
+        &format!("/contact/id:{id}"),
+        &token,
+        Some(json!({"firstName": "", "lastName": ""})),
+    )
+    .await
+    .ok(200);
+    assert_eq!(contact_v1(&t, &id).await["name"], "Mary Ann Jones");
+
+    // A phone is found by its digits, however it was written.
+    let made = t
+        .v2(
+            POST,
+            "/contact/phone:+34 600 123 456",
+            &token,
+            Some(json!({"firstName": "Pablo"})),
+        )
+        .await
+        .ok(200);
+    let found = t
+        .v2(GET, "/contact/phone:34600123456", &token, None)
+        .await
+        .ok(200);
+    assert_eq!(found["id"], made["contactId"]);
+    // When that person writes in, it is the contact made ahead, not a second one.
+    t.webhook(
+        &ch,
+        json!({"channelId": ch.id, "contactId": "+34600123456", "contact": {"firstName": "P."},
+               "events": [{"type": "message", "mId": "w1", "timestamp": 1, "message": {"type": "text", "text": "Hola"}}]}),
+    )
+    .await
+    .ok(200);
+    let page = t
+        .get("/contacts?status=any&limit=50", &t.owner)
+        .await
+        .ok(200);
+    let pablos: Vec<_> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["phone"] == "+34 600 123 456" || c["channels"].to_string().contains("+34600123456")
+        })
+        .collect();
+    assert_eq!(pablos.len(), 1, "{page}");
+    assert_eq!(pablos[0]["id"], made["contactId"].to_string());
+    assert_eq!(pablos[0]["name"], "Pablo", "what was set ahead is kept");
+    // And a reply through the API now reaches the channel.
+    t.v2(
+        POST,
+        &format!("/contact/id:{}/message", made["contactId"]),
+        &token,
+        Some(json!({"message": {"type": "text", "text": "¡Hola Pablo!"}})),
+    )
+    .await
+    .ok(200);
+}
+
+#[tokio::test]
+async fn custom_field_slugs_are_lower_case_names_unique_and_the_contacts_own_fields_reserved() {
+    let t = TestServer::start().await;
+    let token = t.api_token("n8n").await;
+    let made = t
+        .v2(
+            POST,
+            "/space/custom_field",
+            &token,
+            Some(json!({"name": "Order ID", "dataType": "text", "slug": "Order_ID"})),
+        )
+        .await
+        .ok(200);
+    assert_eq!(made["slug"], "order_id");
+    t.v2(
+        POST,
+        "/space/custom_field",
+        &token,
+        Some(json!({"name": "order id", "dataType": "number"})),
+    )
+    .await
+    .v2_err(409);
+    for slug in ["email", "first_name", "countryCode", "status"] {
+        let msg = t
+            .v2(
+                POST,
+                "/space/custom_field",
+                &token,
+                Some(json!({"name": format!("My {slug}"), "dataType": "text", "slug": slug})),
+            )
+            .await
+            .v2_err(400);
+        assert!(msg.contains("every contact has"), "{slug}: {msg}");
+    }
+}

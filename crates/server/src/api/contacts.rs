@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::{assignment, contacts, merge};
 use crate::error::{AppError, AppResult};
-use crate::store::ContactQuery;
+use crate::store::{ContactOrder, ContactQuery};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
@@ -73,6 +73,7 @@ pub async fn list_contacts(
             text: q.q.clone(),
             after,
             limit,
+            order: ContactOrder::Activity,
         })?)
     })
     .await?;

@@ -59,11 +59,15 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiCa
         .last_used_at
         .is_none_or(|at| now.millis() - at.millis() > TOUCH_EVERY_MS);
     if stale {
+        // Best effort: a request is not refused for want of a "last used" mark.
         let id = token.id.clone();
-        state
+        if let Err(e) = state
             .store
             .write(move |tx| tx.touch_api_token(&id, now).map_err(AppError::from))
-            .await?;
+            .await
+        {
+            tracing::warn!(error = %e, "cannot mark an API token used");
+        }
     }
     Ok(ApiCaller { user, token })
 }

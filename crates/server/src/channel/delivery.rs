@@ -216,6 +216,7 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
         return Ok(Outcome::Done);
     };
     let parts = parts(state, &message);
+    let total = parts.len();
     for (i, part) in parts.into_iter().enumerate().skip(payload.next_part) {
         let body = OutboundMessage {
             channel_id: channel.id.to_string(),
@@ -237,7 +238,17 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
                 payload.next_part = i + 1;
             }
             Err(NotSent::Refused(error)) => {
-                give_up(state, job, &error).await?;
+                // Parts sent before stay sent: keep the first one's mId for receipts, and say
+                // which part was refused so that nobody sends the rest twice.
+                let error = if i > 0 {
+                    format!(
+                        "Part {} of {total} was refused (the parts before it went out): {error}",
+                        i + 1
+                    )
+                } else {
+                    error
+                };
+                fail(state, job, &error, payload.first_m_id.clone()).await?;
                 return Ok(Outcome::Done);
             }
             Err(NotSent::Failed(error)) => {
@@ -283,6 +294,19 @@ async fn finish(state: &AppState, id: i64) -> AppResult<()> {
 
 /// Marks the message failed with the reason and removes the job.
 pub async fn give_up(state: &AppState, job: &JobRecord, error: &str) -> AppResult<()> {
+    let first_m_id = serde_json::from_str::<Payload>(&job.payload)
+        .ok()
+        .and_then(|p| p.first_m_id);
+    fail(state, job, error, first_m_id).await
+}
+
+/// Like [`give_up`], keeping the provider's mId of parts that went out before.
+async fn fail(
+    state: &AppState,
+    job: &JobRecord,
+    error: &str,
+    first_m_id: Option<String>,
+) -> AppResult<()> {
     let message_id = serde_json::from_str::<Payload>(&job.payload)
         .ok()
         .map(|p| p.message_id);
@@ -290,6 +314,11 @@ pub async fn give_up(state: &AppState, job: &JobRecord, error: &str) -> AppResul
     state
         .store
         .write(move |tx| {
+            if let Some(id) = &message_id
+                && let Some(m_id) = &first_m_id
+            {
+                tx.set_message_external_id(id, m_id)?;
+            }
             if let Some(id) = &message_id
                 && let Some(mut message) = tx.message(id)?
                 && message.delivery == Delivery::Pending

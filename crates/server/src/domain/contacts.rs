@@ -120,8 +120,20 @@ fn apply(tx: &mut dyn ReadTx, contact: &mut Contact, patch: ContactPatch) -> App
         if name.is_empty() || name.chars().count() > 200 {
             return Err(AppError::invalid("The name must have 1 to 200 characters."));
         }
-        contact.first_name = first_name_of(&name);
+        contact.first_name = match patch.first_name.as_deref().map(str::trim) {
+            Some(first) if !first.is_empty() && name.starts_with(first) => first.to_owned(),
+            Some(first) if !first.is_empty() => {
+                return Err(AppError::invalid(format!(
+                    "The first name {first:?} must begin the name {name:?}."
+                )));
+            }
+            _ => first_name_of(&name),
+        };
         contact.name = name;
+    } else if patch.first_name.is_some() {
+        return Err(AppError::invalid(
+            "first_name is given with name (the whole name it begins).",
+        ));
     }
     if let Some(email) = patch.email {
         let email = clean_optional(email, "email", 254)?;
@@ -250,7 +262,6 @@ pub fn encode_cursor(last: &Contact) -> String {
     format!("{}:{}", activity_at(last).millis(), last.id)
 }
 
-/// Applies a timestamp to "the contact wrote or was written to".
 /// Fills what a profile lacks from another (a provider's word, a merged contact's); true when
 /// something changed. What is there already is kept.
 pub fn fill_profile(profile: &mut ContactProfile, other: &ContactProfile) -> bool {
@@ -272,6 +283,7 @@ pub fn fill_profile(profile: &mut ContactProfile, other: &ContactProfile) -> boo
     changed
 }
 
+/// Applies a timestamp to "the contact wrote or was written to".
 pub fn touch_last_message(contact: &mut Contact, preview: &str, at: Timestamp) {
     contact.last_message_at = Some(at);
     contact.last_message_preview = Some(preview_of(preview));

@@ -18,6 +18,25 @@ const MAX_DESCRIPTION_CHARS: usize = 255;
 const MAX_FIELDS: usize = 200;
 const MAX_CHOICES: usize = 100;
 const MAX_VALUE_CHARS: usize = 1000;
+/// The contact's own fields (as snippets and v2 filters name them, without `_`), which a
+/// custom field may not shadow.
+const RESERVED_SLUGS: &[&str] = &[
+    "id",
+    "name",
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "language",
+    "countrycode",
+    "timezone",
+    "tags",
+    "status",
+    "assignee",
+    "assigneeuserid",
+    "profilepic",
+    "lifecycle",
+];
 
 /// A slug made of the name: lower case letters, digits and `_`.
 fn slug_of(name: &str) -> String {
@@ -61,7 +80,7 @@ pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, input: NewCustomField) -> AppResu
                     "A slug has 1 to {MAX_SLUG_CHARS} letters, digits or _."
                 )));
             }
-            s.to_owned()
+            s.to_ascii_lowercase()
         }
         None => slug_of(&name),
     };
@@ -69,6 +88,22 @@ pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, input: NewCustomField) -> AppResu
         return Err(AppError::invalid(
             "The name has no letters or digits to make a slug of; give a slug.",
         ));
+    }
+    // Snippets and filters name the contact's own fields the same way.
+    if RESERVED_SLUGS.contains(&slug.replace('_', "").as_str()) {
+        return Err(AppError::invalid(format!(
+            "{slug} names a field every contact has; choose another slug."
+        )));
+    }
+    if let Some(same) = tx
+        .custom_fields()?
+        .into_iter()
+        .find(|f| f.name.eq_ignore_ascii_case(&name))
+    {
+        return Err(AppError::conflict(format!(
+            "The custom field {} (slug {}) has this name already.",
+            same.name, same.slug
+        )));
     }
     let description = input.description.unwrap_or_default().trim().to_owned();
     if description.chars().count() > MAX_DESCRIPTION_CHARS {

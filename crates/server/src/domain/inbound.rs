@@ -12,7 +12,7 @@ use messenger_protocol::{
 
 use super::{contacts, conversations, integrations, persist, workflows};
 use crate::error::AppResult;
-use crate::store::{ChannelRecord, NewContact, NewMessage, WriteTx};
+use crate::store::{ChannelRecord, ContactAddress, NewContact, NewMessage, WriteTx};
 
 /// The job kind that fetches an attachment given by URL.
 pub const FETCH_JOB: &str = "fetch_attachment";
@@ -119,6 +119,17 @@ pub fn find_or_create_contact(
         }
         return Ok((contact, changed));
     }
+    if let Some(contact) = waiting_contact(tx, external_id, info)? {
+        tx.add_contact_identity(&contact.id, &channel.id, external_id)
+            .map_err(persist::taken_concurrently)?;
+        let mut contact = tx.contact(&contact.id)?.unwrap_or(contact);
+        if let Some(info) = info {
+            contacts::fill_profile(&mut contact.profile, &profile_of(info));
+            tx.update_contact(&contact)?;
+        }
+        fetch_picture(tx, channel, &contact, info, now)?;
+        return Ok((contact, true));
+    }
     let name = display_name(external_id, info);
     let first = info
         .and_then(|i| clean(i.first_name.as_ref()))
@@ -137,6 +148,42 @@ pub fn find_or_create_contact(
     let contact = tx.contact(&contact.id)?.unwrap_or(contact);
     fetch_picture(tx, channel, &contact, info, now)?;
     Ok((contact, true))
+}
+
+/// A contact created ahead of its first message (through the Developer API: it has no channel
+/// identity yet) that this newcomer is, by phone (the channel's id of the contact, or the
+/// phone it gives) or by email. Contacts that have written on some channel are never joined
+/// this way: telling two people with one number apart is a merge, which a user decides.
+fn waiting_contact(
+    tx: &mut dyn WriteTx,
+    external_id: &str,
+    info: Option<&InboundContact>,
+) -> AppResult<Option<Contact>> {
+    let looks_like_phone = |s: &str| {
+        s.chars().filter(char::is_ascii_digit).count() >= 6
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+    };
+    let mut addresses = Vec::new();
+    if looks_like_phone(external_id) {
+        addresses.push(ContactAddress::Phone(external_id.to_owned()));
+    }
+    if let Some(info) = info {
+        if let Some(phone) = clean(info.phone.as_ref()).filter(|p| looks_like_phone(p)) {
+            addresses.push(ContactAddress::Phone(phone));
+        }
+        if let Some(email) = clean(info.email.as_ref()).filter(|e| e.contains('@')) {
+            addresses.push(ContactAddress::Email(email));
+        }
+    }
+    for address in addresses {
+        if let Some(c) = tx.contact_by_address(&address)?
+            && c.channels.is_empty()
+        {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
 }
 
 fn fetch_picture(

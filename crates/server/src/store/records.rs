@@ -30,26 +30,26 @@ pub struct ApiTokenRecord {
 pub enum ContactAddress {
     /// Compared without regard to case.
     Email(String),
-    /// Compared by its digits and a leading `+` (spaces, dashes, dots and brackets ignored),
-    /// with the contact's phone or its id on a channel.
+    /// Compared by its digits alone (`+`, spaces, dashes, dots and brackets ignored), with the
+    /// contact's phone or its id on a channel.
     Phone(String),
 }
 
 impl ContactAddress {
-    /// A phone number as it is compared: digits, and `+` where written.
+    /// A phone number as it is compared: its digits.
     pub fn phone_key(phone: &str) -> String {
-        phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect()
+        phone.chars().filter(char::is_ascii_digit).collect()
     }
 }
 
-/// [`ContactAddress::phone_key`] in SQL, for the common separators.
-fn phone_key_sql(column: &str) -> String {
-    format!(
-        "replace(replace(replace(replace(replace({column}, ' ', ''), '-', ''), '.', ''), '(', ''), ')', '')"
-    )
+/// [`ContactAddress::phone_key`] in SQL, for the separators people write (a phone with other
+/// characters in it is not found by its digits).
+pub(crate) fn phone_key_sql(column: &str) -> String {
+    let mut sql = column.to_owned();
+    for c in ["+", " ", "-", ".", "(", ")", "/"] {
+        sql = format!("replace({sql}, '{c}', '')");
+    }
+    sql
 }
 
 /// The statement (with `$1`) that finds the oldest contact with an address, and its parameter:
@@ -319,9 +319,20 @@ pub struct ContactQuery {
     pub me: UserId,
     pub status: messenger_protocol::StatusFilter,
     pub text: Option<String>,
-    /// Continue after this (last_message_at millis or 0, id).
+    /// Continue after this (activity millis, id); with [`ContactOrder::Newest`], the id alone.
     pub after: Option<(i64, i64)>,
     pub limit: usize,
+    pub order: ContactOrder,
+}
+
+/// The order of a page of contacts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContactOrder {
+    /// The inbox's: the latest activity first.
+    #[default]
+    Activity,
+    /// The newest contact first: an order that does not move while it is paged through.
+    Newest,
 }
 
 /// The reporting facts of one conversation (see `reports`).
@@ -359,5 +370,36 @@ impl IntegrationWebhookRecord {
             signing_secret: self.signing_secret.clone(),
             created_at: self.created_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod address_lookup_tests {
+    use super::*;
+
+    /// The look-ups use their indexes only while the statements compare exactly the indexed
+    /// expressions.
+    #[test]
+    fn the_migrations_index_the_expressions_the_look_ups_compare() {
+        let (email_sql, _) = address_lookup(&ContactAddress::Email("a@b".into()));
+        assert!(
+            email_sql.contains("lower(email) = lower($1)"),
+            "{email_sql}"
+        );
+        for migration in [
+            include_str!("sqlite/migrations/0007_respond_io_compatibility.sql"),
+            include_str!("postgres/migrations/0003_respond_io_compatibility.sql"),
+        ] {
+            assert!(migration.contains("ON contacts (lower(email))"));
+            assert!(migration.contains(&format!("ON contacts ({})", phone_key_sql("phone"))));
+            assert!(migration.contains(&format!(
+                "ON contact_channels ({})",
+                phone_key_sql("external_id")
+            )));
+        }
+        assert_eq!(
+            ContactAddress::phone_key("+60 (12) 345-67.89"),
+            "60123456789"
+        );
     }
 }

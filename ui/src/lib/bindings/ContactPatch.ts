@@ -3,7 +3,12 @@
 /**
  * `PATCH /contacts/{id}`: only the fields present change; `null` clears email or phone.
  */
-export type ContactPatch = { name?: string, email?: string | null, phone?: string | null, tags?: Array<string>, 
+export type ContactPatch = { name?: string, 
+/**
+ * With `name`: the part of it snippets greet with (default: its first word), so that
+ * "Mary Ann" stays the first name of "Mary Ann Smith".
+ */
+first_name?: string, email?: string | null, phone?: string | null, tags?: Array<string>, 
 /**
  * A language tag (`es`, `pt-BR`); `null` clears it.
  */

@@ -18,12 +18,15 @@ use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
 use crate::domain::{Ctx, contacts, custom_fields, inbound, merge};
 use crate::error::{AppError, AppResult};
-use crate::store::{ContactAddress, ContactQuery, ReadTx, UserRecord, WriteTx};
+use crate::store::{ContactAddress, ContactOrder, ContactQuery, ReadTx, UserRecord, WriteTx};
 
 /// At most this many tags per request, as respond.io allows.
 const MAX_TAGS_PER_CALL: usize = 10;
-/// A filtered list reads at most this many contacts to fill one page.
+/// A filtered list reads at most this many contacts for one page (then it answers what it has,
+/// with a `next` that goes on from there).
 const MAX_SCANNED: usize = 20_000;
+/// Contacts read per query while filling a page.
+const SCAN_BATCH: usize = 200;
 
 /// A contact with its assignee, read in the transaction and shaped after it.
 type Loaded = (Contact, Option<UserRecord>);
@@ -57,7 +60,15 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
             .map(|v| (v.name.clone(), convert::field_text(&v.value)))
             .collect()
     });
-    let name = if fields.first_name.is_some() || fields.last_name.is_some() {
+    // An empty name part is not given (n8n leaves fields out, scripts send "").
+    let part = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let (given_first, given_last) = (part(&fields.first_name), part(&fields.last_name));
+    let (name, first_name) = if given_first.is_some() || given_last.is_some() {
         let (first, last) = match existing {
             Some(c) => (
                 c.first_name.clone(),
@@ -69,18 +80,16 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
             ),
             None => (String::new(), String::new()),
         };
-        let first = fields.first_name.clone().unwrap_or(first);
-        let last = fields.last_name.clone().unwrap_or(last);
-        Some(
-            format!("{} {}", first.trim(), last.trim())
-                .trim()
-                .to_owned(),
-        )
+        let first = given_first.unwrap_or(first);
+        let last = given_last.unwrap_or(last);
+        let name = format!("{first} {last}").trim().to_owned();
+        (Some(name), Some(first).filter(|f| !f.is_empty()))
     } else {
-        None
+        (None, None)
     };
     Ok(ContactPatch {
         name,
+        first_name,
         email: given(&fields.email),
         phone: given(&fields.phone),
         tags: None,
@@ -130,10 +139,11 @@ fn create(
         ));
     };
     let mut patch = patch_of(fields, None)?;
+    // The identifier names the contact: its address is the contact's, whatever the body says
+    // (an empty or other value there would make the next create-or-update create another).
     match address {
-        ContactAddress::Email(e) if patch.email.is_none() => patch.email = Some(Some(e.clone())),
-        ContactAddress::Phone(p) if patch.phone.is_none() => patch.phone = Some(Some(p.clone())),
-        _ => {}
+        ContactAddress::Email(e) => patch.email = Some(Some(e.clone())),
+        ContactAddress::Phone(p) => patch.phone = Some(Some(p.clone())),
     }
     if patch.name.as_deref().is_none_or(str::is_empty) {
         patch.name = Some(match address {
@@ -376,7 +386,7 @@ fn matches(c: &Contact, filter: &ContactFilter, custom: &[CustomField]) -> AppRe
     Ok(false)
 }
 
-/// Contacts, most recent activity first; `search` matches name, email or phone in part.
+/// Contacts, newest first; `search` matches name, email or phone in part.
 #[utoipa::path(post, path = "/contact/list", tag = "contacts", security(("bearer" = [])),
     params(PageQuery), request_body = v2::ContactFilter,
     responses((status = 200, body = Object, description = "{items: [Contact], pagination}"), (status = 400, body = v2::V2Error)))]
@@ -389,15 +399,6 @@ pub async fn list_contacts(
 ) -> V2Result<V2Json<v2::Page<v2::Contact>>> {
     let (limit, cursor) = (q.limit()?, q.cursor()?);
     let (loaded, next, fields) = read(&state, &caller, move |tx, ctx| {
-        let mut after = match cursor {
-            Some(id) => {
-                let c = tx.contact(&ContactId(id.to_string()))?.ok_or_else(|| {
-                    AppError::invalid(format!("cursorId {id} is not a contact of this list."))
-                })?;
-                Some((contacts::activity_at(&c).millis(), id))
-            }
-            None => None,
-        };
         let text = filter
             .search
             .as_deref()
@@ -405,8 +406,11 @@ pub async fn list_contacts(
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
         let custom = tx.custom_fields()?;
+        // Newest first, so that an id cursor keeps its place however contacts change.
+        let mut after = cursor.map(|id| (0, id));
         let mut out = Vec::new();
         let mut scanned = 0;
+        let mut next = None;
         loop {
             let batch = tx.contacts(&ContactQuery {
                 scope: ctx.scope(),
@@ -415,28 +419,33 @@ pub async fn list_contacts(
                 status: StatusFilter::Any,
                 text: text.clone(),
                 after,
-                limit: limit + 1,
+                limit: SCAN_BATCH.max(limit + 1),
+                order: ContactOrder::Newest,
             })?;
-            let full = batch.len() == limit + 1;
+            let exhausted = batch.len() < SCAN_BATCH.max(limit + 1);
             for c in batch {
-                scanned += 1;
-                after = Some((contacts::activity_at(&c).millis(), num(c.id.as_str())));
+                let id = num(c.id.as_str());
                 if matches(&c, &filter, &custom)? {
-                    out.push(c);
-                    if out.len() > limit {
+                    if out.len() == limit {
+                        // One more match: there is a next page, after the last one kept.
+                        next = out.last().map(|c: &Contact| num(c.id.as_str()));
                         break;
                     }
+                    out.push(c);
+                }
+                scanned += 1;
+                after = Some((0, id));
+                if scanned >= MAX_SCANNED {
+                    // Scanned enough for one request: the next page goes on from here, so
+                    // that a client reading to the end misses nothing.
+                    next = after.map(|(_, id)| id);
+                    break;
                 }
             }
-            if out.len() > limit || !full || scanned >= MAX_SCANNED {
+            if next.is_some() || exhausted {
                 break;
             }
         }
-        let more = out.len() > limit;
-        out.truncate(limit);
-        let next = more
-            .then(|| out.last().map(|c| num(c.id.as_str())))
-            .flatten();
         let loaded = out
             .into_iter()
             .map(|c| load(tx, c))

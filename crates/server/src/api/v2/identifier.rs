@@ -34,7 +34,7 @@ impl ContactRef {
             }
             "phone" => {
                 let key = ContactAddress::phone_key(value);
-                if key.chars().filter(char::is_ascii_digit).count() < 3 || value.len() > 40 {
+                if key.len() < 3 || value.len() > 40 {
                     return Err(invalid());
                 }
                 Ok(Self::Address(ContactAddress::Phone(value.to_owned())))

@@ -114,13 +114,23 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Failure {
     ))
 }
 
+/// The context of a token's request, checked again in the request's own transaction: a token
+/// revoked, or a creator demoted, since the request was authenticated acts no more.
 fn ctx_of(
     tx: &mut dyn ReadTx,
     caller: &ApiCaller,
     now: messenger_protocol::Timestamp,
 ) -> AppResult<Ctx> {
-    let mut ctx = Ctx::load(tx, caller.user.clone(), now)?;
-    ctx.api_token = Some(caller.token.clone());
+    let token = tx.api_token(&caller.token.digest)?;
+    let user = tx.user(&caller.user.id)?;
+    let (Some(token), Some(user)) = (token, user.filter(|u| u.active && u.role.administers()))
+    else {
+        return Err(AppError::unauthenticated(
+            "This API token was revoked, or its creator is no longer an owner or manager.",
+        ));
+    };
+    let mut ctx = Ctx::load(tx, user, now)?;
+    ctx.api_token = Some(token);
     Ok(ctx)
 }
 

@@ -15,7 +15,9 @@ use super::convert::{
 };
 use super::db::Db;
 use super::tx::Lock;
-use crate::store::{ContactAddress, ContactQuery, NewContact, Scope, StoreError, address_lookup};
+use crate::store::{
+    ContactAddress, ContactOrder, ContactQuery, NewContact, Scope, StoreError, address_lookup,
+};
 
 macro_rules! contact_columns {
     () => {
@@ -152,8 +154,7 @@ pub fn assignees_of(
     Ok(found)
 }
 
-/// By channel identity; locked like [`by_id`] in a write transaction (inbound messages find
-/// their contact this way and then change it).
+/// The oldest contact with an email or phone (see [`address_lookup`]).
 pub fn by_address(
     db: &Db<'_>,
     address: &ContactAddress,
@@ -166,6 +167,8 @@ pub fn by_address(
     }
 }
 
+/// By channel identity; locked like [`by_id`] in a write transaction (inbound messages find
+/// their contact this way and then change it).
 pub fn by_identity(
     db: &Db<'_>,
     channel: &ChannelId,
@@ -285,16 +288,22 @@ pub fn query(db: &Db<'_>, q: &ContactQuery) -> Result<Vec<Contact>, StoreError> 
             vec![Box::new(p.clone()), Box::new(p.clone()), Box::new(p)],
         );
     }
-    if let Some((at, id)) = q.after {
-        f.term(
+    match (q.order, q.after) {
+        (ContactOrder::Activity, Some((at, id))) => f.term(
             "(activity_at, id) < (?, ?)",
             vec![Box::new(at), Box::new(id)],
-        );
+        ),
+        (ContactOrder::Newest, Some((_, id))) => f.term("id < ?", vec![Box::new(id)]),
+        (_, None) => {}
     }
     let limit = f.next_arg();
     f.args.push(Box::new(i64::try_from(q.limit).unwrap_or(100)));
+    let order = match q.order {
+        ContactOrder::Activity => "activity_at DESC, id DESC",
+        ContactOrder::Newest => "id DESC",
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM contacts {} ORDER BY activity_at DESC, id DESC LIMIT {limit}",
+        "SELECT {COLUMNS} FROM contacts {} ORDER BY {order} LIMIT {limit}",
         f.where_clause()
     );
     let contacts = db

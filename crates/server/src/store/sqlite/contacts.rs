@@ -13,7 +13,9 @@ use super::convert::{
     Json, id_param, id_required, id_text, like_pattern, millis, opt_id, opt_millis, opt_timestamp,
     opt_typed, timestamp, to_json,
 };
-use crate::store::{ContactAddress, ContactQuery, NewContact, Scope, StoreError, address_lookup};
+use crate::store::{
+    ContactAddress, ContactOrder, ContactQuery, NewContact, Scope, StoreError, address_lookup,
+};
 
 const COLUMNS: &str = "id, name, first_name, email, phone, tags, assignee_id, open_conversation_id, \
                        last_message_at, last_message_preview, waiting_since, created_at, \
@@ -242,13 +244,24 @@ pub fn query(conn: &Connection, q: &ContactQuery) -> Result<Vec<Contact>, StoreE
             Value::Text(p),
         ]);
     }
-    if let Some((at, id)) = q.after {
-        terms.push("(activity_at, id) < (?, ?)".into());
-        args.extend([Value::Integer(at), Value::Integer(id)]);
+    match (q.order, q.after) {
+        (ContactOrder::Activity, Some((at, id))) => {
+            terms.push("(activity_at, id) < (?, ?)".into());
+            args.extend([Value::Integer(at), Value::Integer(id)]);
+        }
+        (ContactOrder::Newest, Some((_, id))) => {
+            terms.push("id < ?".into());
+            args.push(Value::Integer(id));
+        }
+        (_, None) => {}
     }
     args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(100)));
+    let order = match q.order {
+        ContactOrder::Activity => "activity_at DESC, id DESC",
+        ContactOrder::Newest => "id DESC",
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM contacts {} ORDER BY activity_at DESC, id DESC LIMIT ?",
+        "SELECT {COLUMNS} FROM contacts {} ORDER BY {order} LIMIT ?",
         where_clause(&terms)
     );
     let mut stmt = conn.prepare_cached(&sql)?;

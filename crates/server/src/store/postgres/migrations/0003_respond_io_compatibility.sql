@@ -39,3 +39,10 @@ CREATE TABLE custom_fields (
     created_at     BIGINT NOT NULL
 );
 ALTER TABLE contacts ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
+
+-- The Developer API finds contacts by email and phone (any case; by the phone's digits, also
+-- among channel identities): these indexes are on exactly the expressions it compares (see
+-- `address_lookup`, which a test holds to them).
+CREATE INDEX contacts_email_key ON contacts (lower(email));
+CREATE INDEX contacts_phone_key ON contacts (replace(replace(replace(replace(replace(replace(replace(phone, '+', ''), ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', ''));
+CREATE INDEX contact_channels_phone_key ON contact_channels (replace(replace(replace(replace(replace(replace(replace(external_id, '+', ''), ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', ''));
