@@ -6,8 +6,11 @@
 use messenger_protocol::developer_api::{Page, Pagination};
 use serde::Deserialize;
 
+use super::error::V2Result;
 use crate::app::AppState;
+use crate::auth::api_token::ApiCaller;
 use crate::error::{AppError, AppResult};
+use crate::store::ReadTx;
 
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
@@ -87,4 +90,25 @@ pub fn slice<T>(
     rest.truncate(limit);
     let next = more.then(|| rest.last().map(&id_of)).flatten();
     Ok((rest, next))
+}
+
+/// A page of a short list read whole in one transaction (the workspace's users, channels,
+/// categories, fields), shaped by `shape` and paged by `id_of`.
+pub async fn whole<R, T, L>(
+    state: &AppState,
+    caller: &ApiCaller,
+    path: &str,
+    query: &PageQuery,
+    load: L,
+    shape: impl Fn(&R) -> T,
+    id_of: impl Fn(&T) -> i64,
+) -> V2Result<Page<T>>
+where
+    R: Send + 'static,
+    L: FnMut(&mut dyn ReadTx) -> AppResult<Vec<R>> + Send + 'static,
+{
+    let mut load = load;
+    let rows = super::read(state, caller, move |tx, _| load(tx)).await?;
+    let (items, next) = slice(rows.iter().map(shape).collect(), id_of, query)?;
+    Ok(page(state, path, query, items, next)?)
 }

@@ -24,16 +24,16 @@ pub async fn list_users(
     OriginalUri(uri): OriginalUri,
     V2Query(q): V2Query<PageQuery>,
 ) -> V2Result<V2Json<v2::Page<v2::User>>> {
-    let users = read(&state, &caller, |tx, _| Ok(tx.users()?)).await?;
-    let items = users.iter().map(convert::user).collect();
-    let (items, next) = pagination::slice(items, |u| u.id, &q)?;
-    Ok(V2Json(pagination::page(
+    let page = pagination::whole(
         &state,
+        &caller,
         uri.path(),
         &q,
-        items,
-        next,
-    )?))
+        |tx| Ok(tx.users()?),
+        convert::user,
+        |u| u.id,
+    );
+    Ok(V2Json(page.await?))
 }
 
 #[utoipa::path(get, path = "/space/user/{id}", tag = "workspace", security(("bearer" = [])),
@@ -67,16 +67,16 @@ pub async fn list_channels(
     OriginalUri(uri): OriginalUri,
     V2Query(q): V2Query<PageQuery>,
 ) -> V2Result<V2Json<v2::Page<v2::Channel>>> {
-    let channels = read(&state, &caller, |tx, _| Ok(tx.channels()?)).await?;
-    let items = channels.iter().map(convert::channel).collect();
-    let (items, next) = pagination::slice(items, |c| c.id, &q)?;
-    Ok(V2Json(pagination::page(
+    let page = pagination::whole(
         &state,
+        &caller,
         uri.path(),
         &q,
-        items,
-        next,
-    )?))
+        |tx| Ok(tx.channels()?),
+        convert::channel,
+        |c| c.id,
+    );
+    Ok(V2Json(page.await?))
 }
 
 /// The closing-note categories a conversation may be closed with.
@@ -89,25 +89,22 @@ pub async fn list_closing_notes(
     OriginalUri(uri): OriginalUri,
     V2Query(q): V2Query<PageQuery>,
 ) -> V2Result<V2Json<v2::Page<v2::ClosingNote>>> {
-    let categories = read(&state, &caller, |tx, _| Ok(tx.categories()?)).await?;
-    let items = categories
-        .into_iter()
-        .map(|c| v2::ClosingNote {
+    let page = pagination::whole(
+        &state,
+        &caller,
+        uri.path(),
+        &q,
+        |tx| Ok(tx.categories()?),
+        |c| v2::ClosingNote {
             id: num(c.id.as_str()),
             timestamp: 0,
             content: c.name.clone(),
-            category: c.name,
-            description: Some(c.description).filter(|d| !d.is_empty()),
-        })
-        .collect();
-    let (items, next) = pagination::slice(items, |c| c.id, &q)?;
-    Ok(V2Json(pagination::page(
-        &state,
-        uri.path(),
-        &q,
-        items,
-        next,
-    )?))
+            category: c.name.clone(),
+            description: Some(c.description.clone()).filter(|d| !d.is_empty()),
+        },
+        |c| c.id,
+    );
+    Ok(V2Json(page.await?))
 }
 
 /// The workspace's custom contact fields.
@@ -120,16 +117,16 @@ pub async fn list_custom_fields(
     OriginalUri(uri): OriginalUri,
     V2Query(q): V2Query<PageQuery>,
 ) -> V2Result<V2Json<v2::Page<v2::CustomFieldDefinition>>> {
-    let fields = read(&state, &caller, |tx, _| Ok(tx.custom_fields()?)).await?;
-    let items = fields.iter().map(convert::custom_field).collect();
-    let (items, next) = pagination::slice(items, |f| f.id, &q)?;
-    Ok(V2Json(pagination::page(
+    let page = pagination::whole(
         &state,
+        &caller,
         uri.path(),
         &q,
-        items,
-        next,
-    )?))
+        |tx| Ok(tx.custom_fields()?),
+        convert::custom_field,
+        |f| f.id,
+    );
+    Ok(V2Json(page.await?))
 }
 
 #[utoipa::path(get, path = "/space/custom_field/{id}", tag = "workspace", security(("bearer" = [])),
