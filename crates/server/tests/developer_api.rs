@@ -1163,3 +1163,78 @@ async fn custom_field_slugs_are_lower_case_names_unique_and_the_contacts_own_fie
         assert!(msg.contains("every contact has"), "{slug}: {msg}");
     }
 }
+
+/// Hostile inputs on every documented operation: odd identifiers, odd queries, bodies of the
+/// wrong shape. Nothing answers 5xx, and every refusal has the v2 error shape.
+#[tokio::test]
+async fn hostile_inputs_on_every_operation_get_clear_v2_refusals() {
+    let t = TestServer::start().await;
+    let ch = t.channel("WhatsApp", true, None).await;
+    t.incoming(&ch, "+15550001", "m1", "hi").await;
+    let token = t.api_token("fuzz").await;
+    let doc = t.v2(GET, "/openapi.json", &token, None).await.ok(200);
+    let long = "9".repeat(5000);
+    let identifiers = [
+        "id:-1".to_owned(),
+        "id:١٢٣".to_owned(),
+        "id:99999999999999999999999".to_owned(),
+        "email:%00@x".to_owned(),
+        "phone:%2B%2B%2B".to_owned(),
+        format!("phone:{long}"),
+        "%F0%9F%92%A9:1".to_owned(),
+        "email:".to_owned(),
+    ];
+    let queries = [
+        "?limit=abc",
+        "?cursorId=1e99",
+        "?limit=-5&cursorId=0",
+        "?limit=100&cursorId=9223372036854775807",
+    ];
+    let bodies = [
+        json!([]),
+        json!("text"),
+        json!({"message": 5, "status": [], "assignee": {"x": 1}, "contactIds": "1,2", "text": null}),
+        json!({"firstName": long, "custom_fields": [{"name": "", "value": {"nested": true}}]}),
+        json!({"filter": {"$and": [{"category": "contactField", "field": "email", "operator": "isEqualTo", "value": [[]]}]}}),
+    ];
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut urls: Vec<String> = identifiers
+                .iter()
+                .map(|i| {
+                    path.replace("{identifier}", i)
+                        .replace("{messageId}", "1")
+                        .replace("{id}", "1")
+                })
+                .collect();
+            let plain = path
+                .replace("{identifier}", "phone:+15550001")
+                .replace("{messageId}", "-3")
+                .replace("{id}", "x%00");
+            urls.extend(queries.iter().map(|q| format!("{plain}{q}")));
+            for url in urls {
+                for body in bodies.iter().map(Some).chain([None]) {
+                    tried += 1;
+                    let a = t.v2(m.clone(), &url, &token, body.cloned()).await;
+                    assert!(
+                        a.status < 500,
+                        "{method} {url} {body:?}: {} {}",
+                        a.status,
+                        a.body
+                    );
+                    if a.status >= 400 {
+                        assert_eq!(a.body["code"], a.status, "{method} {url}: {}", a.body);
+                        assert!(
+                            a.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                            "{method} {url}: {}",
+                            a.body
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 1500, "{tried}");
+}
