@@ -33,6 +33,16 @@ pub struct Contact {
     pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
+impl Contact {
+    /// The name after the first name, if there is more.
+    pub fn last_name(&self) -> Option<&str> {
+        self.name
+            .strip_prefix(&self.first_name)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
 /// What a channel's provider (or the Developer API) tells of a contact. Details a provider
 /// sends fill in what is missing; users' edits are never overwritten by it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -73,11 +73,7 @@ pub fn render(text: &str, contact: &Contact, user_name: &str) -> String {
 fn value_of(name: &str, contact: &Contact, user_name: &str) -> Option<String> {
     Some(match name {
         "contact.first_name" => contact.first_name.clone(),
-        "contact.last_name" => contact
-            .name
-            .strip_prefix(&contact.first_name)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default(),
+        "contact.last_name" => contact.last_name().unwrap_or_default().to_owned(),
         "contact.name" => contact.name.clone(),
         "contact.email" => contact.email.clone().unwrap_or_default(),
         "contact.phone" => contact.phone.clone().unwrap_or_default(),

@@ -62,6 +62,13 @@ fn resolves(host: &str, addr: IpAddr) -> String {
 }
 
 /// Classifies an address (see the module comment for the rules).
+/// Whether text is an http:// or https:// URL with a host: the only URLs the server fetches
+/// or posts to (where it may go is then the guard's to say).
+pub fn is_web_url(text: &str) -> bool {
+    reqwest::Url::parse(text)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 pub fn classify(ip: IpAddr) -> AddressClass {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),

@@ -8,6 +8,7 @@ use std::sync::RwLock;
 use messenger_protocol::custom_channel::{ChannelMessage, InboundEvent, InboundWebhook};
 use serde::Serialize;
 
+use super::url_guard;
 use crate::app::AppState;
 use crate::domain::inbound;
 use crate::error::{AppError, AppResult};
@@ -103,9 +104,7 @@ fn check(hook: &InboundWebhook) -> AppResult<()> {
                 )));
             }
             ChannelMessage::Attachment { attachment } => {
-                let ok = reqwest::Url::parse(&attachment.url)
-                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-                if !ok {
+                if !url_guard::is_web_url(&attachment.url) {
                     return Err(AppError::invalid(format!(
                         "events[{i}].message.attachment.url must be an http:// or https:// URL."
                     )));

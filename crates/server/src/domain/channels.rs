@@ -6,6 +6,7 @@ use messenger_protocol::{ChannelId, ChannelPatch, EventPayload, NewChannel};
 use rand::RngCore;
 
 use super::Ctx;
+use crate::channel::url_guard::is_web_url;
 use crate::error::{AppError, AppResult};
 use crate::store::{ChannelRecord, NewChannelRecord, WriteTx, public_channel};
 
@@ -22,11 +23,12 @@ fn check_url(label: &str, url: Option<String>) -> AppResult<Option<String>> {
     else {
         return Ok(None);
     };
-    match reqwest::Url::parse(&url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(Some(url)),
-        _ => Err(AppError::invalid(format!(
+    if is_web_url(&url) {
+        Ok(Some(url))
+    } else {
+        Err(AppError::invalid(format!(
             "{label} must be an http:// or https:// URL (got {url:?})."
-        ))),
+        )))
     }
 }
 

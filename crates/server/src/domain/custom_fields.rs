@@ -9,6 +9,7 @@ use messenger_protocol::{
 };
 
 use super::Ctx;
+use crate::channel::url_guard::is_web_url;
 use crate::error::{AppError, AppResult};
 use crate::store::{ReadTx, WriteTx};
 
@@ -202,10 +203,8 @@ pub fn normalize(field: &CustomField, value: &str) -> AppResult<String> {
             Ok(n) if n.is_finite() => v.to_owned(),
             _ => return Err(invalid(field, v, "a number")),
         },
-        CustomFieldType::Url => match reqwest::Url::parse(v) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => v.to_owned(),
-            _ => return Err(invalid(field, v, "an http:// or https:// URL")),
-        },
+        CustomFieldType::Url if is_web_url(v) => v.to_owned(),
+        CustomFieldType::Url => return Err(invalid(field, v, "an http:// or https:// URL")),
         CustomFieldType::Date => {
             let parts: Vec<&str> = v.split('-').collect();
             let ok = matches!(parts.as_slice(), [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2))

@@ -11,6 +11,7 @@ use messenger_protocol::{
 };
 
 use super::{contacts, conversations, integrations, persist, workflows};
+use crate::channel::url_guard::is_web_url;
 use crate::error::AppResult;
 use crate::store::{ChannelRecord, ContactAddress, NewContact, NewMessage, WriteTx};
 
@@ -76,10 +77,7 @@ fn profile_of(info: &InboundContact) -> ContactProfile {
 
 /// The provider's picture URL, when it is one we may fetch.
 fn picture_url(info: Option<&InboundContact>) -> Option<String> {
-    clean(info?.profile_pic.as_ref()).filter(|u| {
-        u.len() <= 2048
-            && reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-    })
+    clean(info?.profile_pic.as_ref()).filter(|u| u.len() <= 2048 && is_web_url(u))
 }
 
 /// The contact behind (channel, external id), created on first contact. Details the provider

@@ -8,6 +8,7 @@ use rand::RngCore;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::channel::url_guard::is_web_url;
 use crate::error::{AppError, AppResult};
 use crate::store::{IntegrationWebhookRecord, WriteTx};
 
@@ -31,9 +32,7 @@ pub fn create(
 ) -> AppResult<IntegrationWebhookRecord> {
     require_admin(ctx)?;
     let url = input.url.trim().to_owned();
-    let ok = reqwest::Url::parse(&url)
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-    if !ok {
+    if !is_web_url(&url) {
         return Err(AppError::invalid(format!(
             "url must be an http:// or https:// URL (got {url:?})."
         )));

@@ -16,6 +16,7 @@ use super::pagination::{self, PageQuery};
 use super::{read, write};
 use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
+use crate::channel::url_guard;
 use crate::domain::{Ctx, contacts, custom_fields, inbound, merge};
 use crate::error::{AppError, AppResult};
 use crate::store::{ContactAddress, ContactOrder, ContactQuery, ReadTx, UserRecord, WriteTx};
@@ -72,11 +73,7 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
         let (first, last) = match existing {
             Some(c) => (
                 c.first_name.clone(),
-                c.name
-                    .strip_prefix(&c.first_name)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
+                c.last_name().unwrap_or_default().to_owned(),
             ),
             None => (String::new(), String::new()),
         };
@@ -113,9 +110,7 @@ fn fetch_picture(
         .map(str::trim)
         .filter(|u| !u.is_empty())
     {
-        let ok = url.len() <= 2048
-            && reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if !ok {
+        if url.len() > 2048 || !url_guard::is_web_url(url) {
             return Err(AppError::invalid(
                 "profilePic must be an http:// or https:// URL.",
             ));
@@ -279,11 +274,7 @@ pub async fn delete_contact(
 fn field_value(c: &Contact, field: &str, custom: &[CustomField]) -> AppResult<Option<String>> {
     Ok(match field {
         "firstName" => Some(c.first_name.clone()),
-        "lastName" => c
-            .name
-            .strip_prefix(&c.first_name)
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()),
+        "lastName" => c.last_name().map(str::to_owned),
         "email" => c.email.clone(),
         "phone" => c.phone.clone(),
         "language" => c.profile.language.clone(),

@@ -93,15 +93,10 @@ pub fn contact(
     assignee: Option<&UserRecord>,
     fields: &[CustomField],
 ) -> v2::Contact {
-    let last = c
-        .name
-        .strip_prefix(&c.first_name)
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
     v2::Contact {
         id: num(c.id.as_str()),
         first_name: c.first_name.clone(),
-        last_name: last,
+        last_name: c.last_name().map(str::to_owned),
         phone: c.phone.clone(),
         email: c.email.clone(),
         language: c.profile.language.clone(),

@@ -14,6 +14,7 @@ use super::{read, write};
 use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
 use crate::channel::fetch::{self, Failure as FetchFailure};
+use crate::channel::url_guard;
 use crate::domain::outgoing;
 use crate::error::{AppError, AppResult};
 use crate::files::sniff;
@@ -142,8 +143,7 @@ async fn fetch_file(
     a: UrlAttachment,
     allow_private: bool,
 ) -> V2Result<FileRecord> {
-    let ok = reqwest::Url::parse(&a.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-    if !ok {
+    if !url_guard::is_web_url(&a.url) {
         return Err(AppError::invalid(
             "message.attachment.url must be an http:// or https:// URL.",
         )
