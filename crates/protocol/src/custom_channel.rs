@@ -123,6 +123,20 @@ pub enum ChannelAttachmentKind {
     File,
 }
 
+impl From<crate::message::AttachmentKind> for ChannelAttachmentKind {
+    /// How an attachment of ours is typed on a channel (a voice note is audio there, flagged
+    /// `voice` where the channel supports it).
+    fn from(kind: crate::message::AttachmentKind) -> Self {
+        use crate::message::AttachmentKind as K;
+        match kind {
+            K::Image => Self::Image,
+            K::Video => Self::Video,
+            K::Audio | K::Voice => Self::Audio,
+            K::File => Self::File,
+        }
+    }
+}
+
 /// `POST <outbound_url>/message`, signed with `X-Messenger-Signature: sha256=<hex>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,8 +9,7 @@
 use std::time::Duration;
 
 use messenger_protocol::custom_channel::{
-    ChannelAttachment, ChannelAttachmentKind, ChannelMessage, OutboundAccepted, OutboundMessage,
-    ProviderError,
+    ChannelAttachment, ChannelMessage, OutboundAccepted, OutboundMessage, ProviderError,
 };
 use messenger_protocol::{AttachmentKind, Delivery, IntegrationEvent, Message, MessageId};
 use serde::{Deserialize, Serialize};
@@ -43,15 +42,9 @@ fn parts(state: &AppState, message: &Message) -> Vec<ChannelMessage> {
     }
     for a in &message.attachments {
         let Some(file_id) = &a.file_id else { continue };
-        let kind = match a.kind {
-            AttachmentKind::Image => ChannelAttachmentKind::Image,
-            AttachmentKind::Video => ChannelAttachmentKind::Video,
-            AttachmentKind::Audio | AttachmentKind::Voice => ChannelAttachmentKind::Audio,
-            AttachmentKind::File => ChannelAttachmentKind::File,
-        };
         out.push(ChannelMessage::Attachment {
             attachment: ChannelAttachment {
-                kind,
+                kind: a.kind.into(),
                 url: state.signed_file_url(file_id),
                 file_name: Some(a.name.clone()),
                 voice: (a.kind == AttachmentKind::Voice).then_some(true),

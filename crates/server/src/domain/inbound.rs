@@ -202,12 +202,9 @@ fn fetch_picture(
     Ok(())
 }
 
-fn attachment_from_url(
-    kind: ChannelAttachmentKind,
-    url: &str,
-    file_name: Option<&str>,
-) -> Attachment {
-    let name = file_name
+/// The name of a file given by URL: the one given, else the URL's last path segment.
+pub fn name_from_url(url: &str, file_name: Option<&str>) -> String {
+    file_name
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_owned)
@@ -218,7 +215,15 @@ fn attachment_from_url(
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| "attachment".into());
+        .unwrap_or_else(|| "attachment".into())
+}
+
+fn attachment_from_url(
+    kind: ChannelAttachmentKind,
+    url: &str,
+    file_name: Option<&str>,
+) -> Attachment {
+    let name = name_from_url(url, file_name);
     let mime = mime_guess::from_path(&name)
         .first_raw()
         .unwrap_or("application/octet-stream")

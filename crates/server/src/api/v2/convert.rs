@@ -1,9 +1,10 @@
 //! Our entities in the Developer API's shapes: integer ids, Unix seconds, respond.io's names.
 
+use messenger_protocol::custom_channel::ChannelAttachmentKind;
 use messenger_protocol::developer_api as v2;
 use messenger_protocol::{
-    ActorKind, Attachment, AttachmentKind, Contact, CustomField, CustomFieldType, Direction,
-    Message, Role, Timestamp,
+    ActorKind, Attachment, Contact, CustomField, CustomFieldType, Direction, Message, Role,
+    Timestamp,
 };
 
 use crate::app::AppState;
@@ -143,21 +144,12 @@ pub fn channel(c: &ChannelRecord) -> v2::Channel {
     }
 }
 
-fn attachment_type(kind: AttachmentKind) -> &'static str {
-    match kind {
-        AttachmentKind::Image => "image",
-        AttachmentKind::Video => "video",
-        AttachmentKind::Audio | AttachmentKind::Voice => "audio",
-        AttachmentKind::File => "file",
-    }
-}
-
 fn content(state: &AppState, text: &str, attachments: &[Attachment]) -> serde_json::Value {
     match attachments.first() {
         Some(a) if text.is_empty() => serde_json::json!({
             "type": "attachment",
             "attachment": {
-                "type": attachment_type(a.kind),
+                "type": ChannelAttachmentKind::from(a.kind),
                 "url": a.file_id.as_ref().map(|f| state.signed_file_url(f)),
                 "fileName": a.name,
             }

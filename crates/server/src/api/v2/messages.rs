@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
 use crate::channel::fetch::{self, Failure as FetchFailure};
 use crate::channel::url_guard;
-use crate::domain::outgoing;
+use crate::domain::{inbound, outgoing};
 use crate::error::{AppError, AppResult};
 use crate::files::sniff;
 use crate::store::FileRecord;
@@ -157,19 +157,7 @@ async fn fetch_file(
             };
             AppError::invalid(format!("The attachment could not be fetched: {why}"))
         })?;
-    let name = a
-        .file_name
-        .filter(|n| !n.trim().is_empty())
-        .or_else(|| {
-            a.url
-                .split(['?', '#'])
-                .next()
-                .and_then(|p| p.rsplit('/').next())
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "attachment".into());
-    let name = sniff::clean_name(&name);
+    let name = sniff::clean_name(&inbound::name_from_url(&a.url, a.file_name.as_deref()));
     Ok(FileRecord {
         id: FileId(String::new()),
         sha256: blob.sha256,
