@@ -40,8 +40,7 @@ pub async fn open_conversation(
 ) -> AppResult<(StatusCode, ApiJson<Conversation>)> {
     let conversation = write_as(&state, me, move |tx, ctx| {
         let mut contact = contacts::visible(tx, ctx, &id)?;
-        let channel = contact.channels.last().map(|c| c.channel_id.clone());
-        conversations::open(tx, &mut contact, channel, ctx.actor(), ctx.now)
+        conversations::open_by(tx, &mut contact, ctx.actor(), ctx.now)
     })
     .await?;
     Ok((StatusCode::CREATED, ApiJson(conversation)))

@@ -6,21 +6,23 @@
 use axum::http::HeaderMap;
 use messenger_protocol::ErrorCode;
 
-use super::current_user::bearer_token_of;
+use super::current_user::{TOUCH_EVERY_MS, bearer_token_of};
 use super::token;
 use crate::app::AppState;
 use crate::domain::api_tokens::TOKEN_PREFIX;
 use crate::error::AppError;
 use crate::store::{ApiTokenRecord, UserRecord};
 
-/// A token is marked used at most this often, so reads do not turn into writes.
-const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
-
 #[derive(Clone, Debug)]
 pub struct ApiCaller {
     /// The token's creator, whose rights it has.
     pub user: UserRecord,
     pub token: ApiTokenRecord,
+}
+
+/// Whether a token's creator lets it act: an active owner or manager.
+pub fn may_act(creator: &UserRecord) -> bool {
+    creator.active && creator.role.administers()
 }
 
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiCaller, AppError> {
@@ -47,7 +49,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiCa
             "This API token is not valid (revoked, or never issued).",
         ));
     };
-    let Some(user) = user.filter(|u| u.active && u.role.administers()) else {
+    let Some(user) = user.filter(may_act) else {
         return Err(AppError::new(
             ErrorCode::Unauthenticated,
             "This API token's creator is no longer an owner or manager of the workspace; create \

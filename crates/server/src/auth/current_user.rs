@@ -9,8 +9,9 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::UserRecord;
 
-/// A session is marked used at most this often, so reads do not turn into writes.
-const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
+/// A session (or an API token) is marked used at most this often, so reads do not turn into
+/// writes.
+pub(super) const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
 
 /// The signed-in user of this request.
 #[derive(Clone, Debug)]

@@ -3,11 +3,11 @@
 //! the workspace. Whoever may see the contact may download it. A picture that cannot be had is
 //! simply not shown (the initials stay); it is not an error anyone has to act on.
 
-use messenger_protocol::{ChannelId, ContactId, FileId};
-use serde::Deserialize;
+use messenger_protocol::FileId;
 
 use super::fetch::{Failure, download};
 use crate::app::AppState;
+use crate::domain::inbound::PictureFetch;
 use crate::domain::persist;
 use crate::error::AppResult;
 use crate::files::sniff;
@@ -17,20 +17,8 @@ use crate::store::{FileRecord, JobRecord};
 /// Larger pictures are not profile pictures.
 const MAX_PICTURE_BYTES: u64 = 5 * 1024 * 1024;
 
-#[derive(Debug, Deserialize)]
-struct Payload {
-    contact_id: ContactId,
-    /// The channel whose private-network setting applies; none for the Developer API.
-    #[serde(default)]
-    channel_id: Option<ChannelId>,
-    url: String,
-    /// Replace the picture there is (a new one given through the Developer API).
-    #[serde(default)]
-    replace: bool,
-}
-
 pub async fn run(state: &AppState, job: &JobRecord) -> Outcome {
-    let outcome = match serde_json::from_str::<Payload>(&job.payload) {
+    let outcome = match serde_json::from_str::<PictureFetch>(&job.payload) {
         Ok(payload) => match attempt(state, job, &payload).await {
             Ok(()) => return Outcome::Done,
             Err(Failure::Transient(error)) => {
@@ -57,7 +45,7 @@ async fn finish(state: &AppState, id: i64) -> AppResult<()> {
         .await
 }
 
-async fn attempt(state: &AppState, job: &JobRecord, p: &Payload) -> Result<(), Failure> {
+async fn attempt(state: &AppState, job: &JobRecord, p: &PictureFetch) -> Result<(), Failure> {
     let (contact_id, channel_id) = (p.contact_id.clone(), p.channel_id.clone());
     let loaded = state
         .store

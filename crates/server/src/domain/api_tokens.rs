@@ -55,14 +55,8 @@ pub fn create(tx: &mut dyn WriteTx, ctx: &Ctx, input: NewApiToken) -> AppResult<
         )));
     }
     let secret = format!("{TOKEN_PREFIX}{}", token::generate());
-    let hint: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    // The token is ASCII (the prefix and URL-safe base64).
+    let hint = secret[secret.len() - 4..].to_owned();
     let stored = tx.insert_api_token(&ApiTokenRecord {
         id: String::new(),
         name,

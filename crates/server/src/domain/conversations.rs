@@ -65,6 +65,18 @@ pub fn open(
     Ok(conversation)
 }
 
+/// Opens a conversation that someone of the workspace starts (a user, a token): on the channel
+/// the contact wrote from last.
+pub fn open_by(
+    tx: &mut dyn WriteTx,
+    contact: &mut Contact,
+    by: Actor,
+    at: Timestamp,
+) -> AppResult<Conversation> {
+    let channel = contact.channels.last().map(|c| c.channel_id.clone());
+    open(tx, contact, channel, by, at)
+}
+
 /// Checks a user's closing note against the workspace's mode; returns the note to store.
 pub fn closing_note_for_mode(
     tx: &mut dyn WriteTx,

@@ -6,7 +6,7 @@ use messenger_protocol::custom_channel::{
     ChannelAttachmentKind, ChannelMessage, InboundContact, ReceiptStatus,
 };
 use messenger_protocol::{
-    Actor, ActorKind, Attachment, AttachmentKind, AttachmentStatus, Contact, ContactId,
+    Actor, ActorKind, Attachment, AttachmentKind, AttachmentStatus, ChannelId, Contact, ContactId,
     ContactProfile, Delivery, Direction, IntegrationEvent, Message, Timestamp, Trigger,
 };
 
@@ -195,11 +195,37 @@ fn fetch_picture(
         return Ok(());
     }
     if let Some(url) = picture_url(info) {
-        let payload =
-            serde_json::json!({"contact_id": contact.id, "channel_id": channel.id, "url": url});
-        tx.enqueue_job(AVATAR_JOB, &payload.to_string(), now)?;
+        let fetch = PictureFetch {
+            contact_id: contact.id.clone(),
+            channel_id: Some(channel.id.clone()),
+            url,
+            replace: false,
+        };
+        fetch.queue(tx, now)?;
     }
     Ok(())
+}
+
+/// The job that fetches a contact's picture (`AVATAR_JOB`), as queued and as run.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PictureFetch {
+    pub contact_id: ContactId,
+    /// The channel whose private-network setting applies; none for the Developer API.
+    #[serde(default)]
+    pub channel_id: Option<ChannelId>,
+    pub url: String,
+    /// Replace the picture there is (a new one given through the Developer API).
+    #[serde(default)]
+    pub replace: bool,
+}
+
+impl PictureFetch {
+    pub fn queue(&self, tx: &mut dyn WriteTx, now: Timestamp) -> AppResult<()> {
+        let payload = serde_json::to_string(self)
+            .map_err(|e| crate::error::AppError::internal("queueing a picture fetch", e))?;
+        tx.enqueue_job(AVATAR_JOB, &payload, now)?;
+        Ok(())
+    }
 }
 
 /// The name of a file given by URL: the one given, else the URL's last path segment.

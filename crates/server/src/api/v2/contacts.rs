@@ -53,7 +53,7 @@ fn given(v: &Option<String>) -> Option<Option<String>> {
 }
 
 /// The v1 patch a v2 write makes, for a contact that exists or is new.
-fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<ContactPatch> {
+fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> ContactPatch {
     // Named by slug (the n8n node), name (the SDK's examples) or id; checked by the domain.
     let custom_fields = fields.custom_fields.as_ref().map(|values| {
         values
@@ -84,7 +84,7 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
     } else {
         (None, None)
     };
-    Ok(ContactPatch {
+    ContactPatch {
         name,
         first_name,
         email: given(&fields.email),
@@ -94,7 +94,7 @@ fn patch_of(fields: &ContactFields, existing: Option<&Contact>) -> AppResult<Con
         country_code: given(&fields.country_code),
         timezone: None,
         custom_fields,
-    })
+    }
 }
 
 /// Fetches a picture given by URL (through the URL guard, replacing the one there is).
@@ -115,8 +115,13 @@ fn fetch_picture(
                 "profilePic must be an http:// or https:// URL.",
             ));
         }
-        let payload = serde_json::json!({"contact_id": contact, "url": url, "replace": true});
-        tx.enqueue_job(inbound::AVATAR_JOB, &payload.to_string(), ctx.now)?;
+        let fetch = inbound::PictureFetch {
+            contact_id: contact.clone(),
+            channel_id: None,
+            url: url.to_owned(),
+            replace: true,
+        };
+        fetch.queue(tx, ctx.now)?;
     }
     Ok(())
 }
@@ -133,7 +138,7 @@ fn create(
             "A new contact is named by email:… or phone:…; id:… names an existing one.",
         ));
     };
-    let mut patch = patch_of(fields, None)?;
+    let mut patch = patch_of(fields, None);
     // The identifier names the contact: its address is the contact's, whatever the body says
     // (an empty or other value there would make the next create-or-update create another).
     match address {
@@ -156,7 +161,7 @@ fn update(
     contact: &Contact,
     fields: &ContactFields,
 ) -> AppResult<Contact> {
-    let patch = patch_of(fields, Some(contact))?;
+    let patch = patch_of(fields, Some(contact));
     let updated = contacts::patch(tx, ctx, &contact.id, patch)?;
     fetch_picture(tx, ctx, &updated.id, fields)?;
     Ok(updated)

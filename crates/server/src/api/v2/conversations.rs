@@ -96,8 +96,7 @@ pub async fn set_status(
         let mut contact = who.resolve(tx, ctx)?;
         match (&contact.open_conversation_id, open) {
             (None, true) => {
-                let channel = contact.channels.last().map(|c| c.channel_id.clone());
-                conversations::open(tx, &mut contact, channel, ctx.actor(), ctx.now)?;
+                conversations::open_by(tx, &mut contact, ctx.actor(), ctx.now)?;
             }
             (Some(conversation), false) => {
                 let conversation = conversation.clone();

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 
 use super::BearerAuth;
 use crate::app::AppState;
-use crate::auth::api_token::ApiCaller;
+use crate::auth::api_token::{self, ApiCaller};
 use crate::domain::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::store::{ReadTx, WriteTx};
@@ -123,8 +123,7 @@ fn ctx_of(
 ) -> AppResult<Ctx> {
     let token = tx.api_token(&caller.token.digest)?;
     let user = tx.user(&caller.user.id)?;
-    let (Some(token), Some(user)) = (token, user.filter(|u| u.active && u.role.administers()))
-    else {
+    let (Some(token), Some(user)) = (token, user.filter(api_token::may_act)) else {
         return Err(AppError::unauthenticated(
             "This API token was revoked, or its creator is no longer an owner or manager.",
         ));

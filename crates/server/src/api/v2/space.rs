@@ -8,7 +8,7 @@ use super::convert::{self, num};
 use super::error::{V2Json, V2Path, V2Query, V2Result};
 use super::pagination::{self, PageQuery};
 use super::{read, write};
-use crate::api::extract::is_decimal_id;
+use crate::api::check_id;
 use crate::app::AppState;
 use crate::auth::api_token::ApiCaller;
 use crate::domain::custom_fields;
@@ -44,12 +44,7 @@ pub async fn get_user(
     caller: ApiCaller,
     V2Path(id): V2Path<String>,
 ) -> V2Result<V2Json<v2::User>> {
-    if !is_decimal_id(&id) {
-        return Err(AppError::malformed(format!(
-            "{id:?} is not a user id: it must be a positive number."
-        ))
-        .into());
-    }
+    check_id(&UserId(id.clone()))?;
     let user = read(&state, &caller, move |tx, _| {
         tx.user(&UserId(id.clone()))?
             .ok_or_else(|| AppError::not_found(&format!("User {id}")))
