@@ -43,7 +43,8 @@ const BACKLOG_PAGE: usize = 1000;
 /// At most this many waiting commits are written before a flush, so the first of them is not
 /// held back without bound.
 const COALESCED_COMMITS: usize = 256;
-/// How long a close frame may wait for a reader that stopped reading to drain its socket.
+/// How long a close frame, and the peer's answering close, may wait for a reader that stopped
+/// reading to drain its socket.
 const CLOSE_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -118,7 +119,19 @@ impl Connection {
                 code: *code,
                 reason: Utf8Bytes::from(reason.clone()),
             };
-            let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
+            let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                if sink.send(Message::Close(Some(frame))).await.is_ok() {
+                    // Wait for the peer's answering close: a socket closed with unread bytes
+                    // (a pong sent while we stopped reading) is reset, and a reset discards the
+                    // frames still on their way, the close frame with its resume point too.
+                    while let Some(Ok(message)) = incoming.next().await {
+                        if matches!(message, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                }
+            })
+            .await;
         }
         end
     }
