@@ -65,6 +65,29 @@ pub enum EventPayload {
 }
 
 impl EventPayload {
+    /// Every `type` this version knows (a test holds it to serde's list of variants). A reader
+    /// skips other types knowingly, but stops at a known type it cannot read.
+    pub const KINDS: [&'static str; 13] = [
+        "contact.upserted",
+        "contact.removed",
+        "conversation.upserted",
+        "message.upserted",
+        "comment.upserted",
+        "user.upserted",
+        "settings.updated",
+        "snippet.upserted",
+        "snippet.removed",
+        "category.upserted",
+        "category.removed",
+        "channel.upserted",
+        "custom_field.upserted",
+    ];
+
+    /// Whether this version knows events of type `kind`.
+    pub fn knows(kind: &str) -> bool {
+        Self::KINDS.contains(&kind)
+    }
+
     /// The `type` string.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -120,6 +143,18 @@ impl EventPayload {
 mod tests {
     use super::*;
     use crate::ids::ContactId;
+
+    #[test]
+    fn the_known_kinds_are_the_variants() {
+        // serde's refusal of an unknown type lists every variant's name.
+        let err = serde_json::from_value::<EventPayload>(
+            serde_json::json!({"type": "no.such", "data": {}}),
+        )
+        .unwrap_err()
+        .to_string();
+        let listed: Vec<&str> = err.split('`').skip(3).step_by(2).collect();
+        assert_eq!(listed, EventPayload::KINDS, "{err}");
+    }
 
     #[test]
     fn events_have_seq_type_at_and_data() {

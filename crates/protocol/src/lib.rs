@@ -23,6 +23,7 @@ pub mod message;
 pub mod report;
 pub mod settings;
 pub mod snippet;
+pub mod stream_close;
 pub mod timestamp;
 pub mod user;
 pub mod workflow;

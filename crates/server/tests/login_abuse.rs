@@ -18,7 +18,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-const CLOSE_SIGNED_OUT: u16 = 4001;
+use messenger_protocol::stream_close::SIGNED_OUT as CLOSE_SIGNED_OUT;
 
 /// A sign-in's answer: status, `Retry-After` and body.
 #[derive(Debug)]

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use common::{TestServer, client_id};
 use futures::{SinkExt, StreamExt};
+use messenger_protocol::stream_close;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -611,7 +612,7 @@ async fn the_stream_pings_and_ends_when_the_session_ends() {
         }
     };
     let frame = close.unwrap();
-    assert_eq!(u16::from(frame.code), 4001);
+    assert_eq!(u16::from(frame.code), stream_close::SIGNED_OUT);
     assert!(frame.reason.contains("sign in"), "{}", frame.reason);
     // Without a token there is no stream at all.
     let req = t.ws_url("/stream?since=0").into_client_request().unwrap();
@@ -661,11 +662,8 @@ async fn a_reader_that_stops_reading_is_cut_off_with_a_reason_to_resume() {
         }
     };
     let frame = close.unwrap();
-    assert_eq!(u16::from(frame.code), 4008);
-    let since: i64 = frame
-        .reason
-        .split_once("reconnect with since=")
-        .and_then(|(_, s)| s.trim().parse().ok())
+    assert_eq!(u16::from(frame.code), stream_close::LAGGED);
+    let since = stream_close::resume_point(&frame.reason)
         .unwrap_or_else(|| panic!("no resume point in {:?}", frame.reason));
     assert!(events < 9000, "the server stopped sending");
     // Resuming there misses nothing: the reader got every frame up to it.

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use messenger_protocol::{ApiErrorBody, Seq, Settings, User};
+use messenger_protocol::{ApiErrorBody, Seq, Settings, User, stream_close};
 use serde::Deserialize;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -32,10 +32,8 @@ use crate::error::AppResult;
 use crate::presence;
 use crate::store::{Committed, LogEvent, Scope, UserRecord};
 
-/// Close codes (4000–4999 are the application's).
-pub const CLOSE_NO_PONG: u16 = 4000;
-pub const CLOSE_SIGNED_OUT: u16 = 4001;
-pub const CLOSE_LAGGED: u16 = 4008;
+/// The application's close codes are shared with clients (`stream_close`); these are the
+/// standard ones.
 pub const CLOSE_SERVER_ERROR: u16 = 1011;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
@@ -167,17 +165,17 @@ impl Connection {
                     Some(Ok(_)) => heard = Instant::now(),
                 },
                 () = session.ended() => {
-                    return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
+                    return End::Closed(stream_close::SIGNED_OUT, "the session ended; sign in again".into());
                 }
                 () = self.state.stopping.cancelled() => {
                     return End::Closed(CLOSE_GOING_AWAY, "the server is shutting down".into());
                 }
                 _ = ping.tick() => {
                     if heard.elapsed() > heartbeat * 3 {
-                        return End::Closed(CLOSE_NO_PONG, "no answer to pings".into());
+                        return End::Closed(stream_close::NO_PONG, "no answer to pings".into());
                     }
                     if authenticate_hash(&self.state, self.token_hash.clone()).await.is_err() {
-                        return End::Closed(CLOSE_SIGNED_OUT, "the session ended; sign in again".into());
+                        return End::Closed(stream_close::SIGNED_OUT, "the session ended; sign in again".into());
                     }
                     if let Err(end) = self.timed(sink.send(Message::Ping(Default::default()))).await {
                         return end;
@@ -216,7 +214,7 @@ impl Connection {
                 Ok(Committed::JobsEnqueued) => {}
                 Err(RecvError::Lagged(_)) => {
                     return Err(End::Closed(
-                        CLOSE_LAGGED,
+                        stream_close::LAGGED,
                         format!(
                             "too slow for the live feed; reconnect with since={}",
                             self.last_sent
@@ -267,7 +265,7 @@ impl Connection {
                 .map_err(|e| End::Closed(CLOSE_SERVER_ERROR, e.message))?;
             let Some((settings, me, page, view)) = read else {
                 return Err(End::Closed(
-                    CLOSE_SIGNED_OUT,
+                    stream_close::SIGNED_OUT,
                     "your account was removed".into(),
                 ));
             };
@@ -320,7 +318,7 @@ impl Connection {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::PeerGone),
             Err(_) => Err(End::Closed(
-                CLOSE_LAGGED,
+                stream_close::LAGGED,
                 format!("too slow to read; reconnect with since={}", self.delivered),
             )),
         }
@@ -341,7 +339,7 @@ impl Connection {
                 {
                     if !u.active {
                         return Err(End::Closed(
-                            CLOSE_SIGNED_OUT,
+                            stream_close::SIGNED_OUT,
                             "your account was removed".into(),
                         ));
                     }
