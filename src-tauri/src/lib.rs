@@ -90,6 +90,7 @@ pub fn run() {
             commands::inbox::sync_state,
             commands::inbox::outbox,
             commands::inbox::flush_outbox,
+            commands::inbox::retry_sync,
             commands::inbox::retry_outbox_item,
             commands::inbox::discard_outbox_item,
             commands::conversation::timeline,

@@ -63,6 +63,8 @@ impl Account {
             since: Timestamp::now(),
             progress: None,
             last_error: None,
+            skipped_events: cache.skipped_events()?,
+            retry_at: None,
         })
         .0;
         Ok(Self {
@@ -125,9 +127,33 @@ impl Account {
             since,
             progress,
             last_error,
+            skipped_events: self.state.borrow().skipped_events,
+            retry_at: None,
         };
         self.state.send_replace(state.clone());
         self.emit(AgentEvent::SyncState { state });
+    }
+
+    /// When the sync's next attempt starts (offline or stopped), for the app to count down.
+    pub(crate) fn set_retry_at(&self, at: Option<Timestamp>) {
+        if self.state.borrow().retry_at == at {
+            return;
+        }
+        self.state.send_modify(|s| s.retry_at = at);
+        self.emit(AgentEvent::SyncState {
+            state: self.sync_state(),
+        });
+    }
+
+    /// The count of passed-over events changed: the state shows the cache's figure.
+    pub(crate) fn note_skipped_events(&self) {
+        let Ok(count) = self.cache.skipped_events() else {
+            return;
+        };
+        self.state.send_modify(|s| s.skipped_events = count);
+        self.emit(AgentEvent::SyncState {
+            state: self.sync_state(),
+        });
     }
 
     pub fn is_online(&self) -> bool {

@@ -231,6 +231,12 @@ impl Agent {
         Ok(self.account()?.sync_state())
     }
 
+    /// Offline or stopped: tries to reach the server now rather than at the next attempt.
+    pub fn retry_sync(&self) -> AgentResult<()> {
+        self.account()?.sync_nudge.notify_one();
+        Ok(())
+    }
+
     /// Catches up once (bootstrap if needed); returns how many events were applied.
     pub async fn sync_once(&self) -> AgentResult<usize> {
         let account = self.account()?;

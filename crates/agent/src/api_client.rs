@@ -6,13 +6,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use messenger_protocol::{
     ApiErrorBody, Comment, Contact, ContactId, Conversation, FileId, FileInfo, LoginRequest,
-    LoginResponse, MessagePage, Seq, Snapshot, SyncPage, User,
+    LoginResponse, MessagePage, Seq, Snapshot, User,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AgentError, AgentResult};
+use crate::event_reader::ReadPage;
 
 #[derive(Clone, Debug)]
 pub struct ApiClient {
@@ -182,9 +183,16 @@ impl ApiClient {
         self.get("/snapshot").await
     }
 
-    pub async fn sync(&self, since: Seq, limit: u32) -> AgentResult<SyncPage> {
-        self.get(&format!("/sync?since={since}&limit={limit}"))
-            .await
+    /// A page of the log, read whole or, when an event does not read, one event at a time
+    /// ([`crate::event_reader`]).
+    pub async fn sync(&self, since: Seq, limit: u32) -> AgentResult<ReadPage> {
+        let path = format!("/sync?since={since}&limit={limit}");
+        let res = self.send(self.request(Method::GET, &path)).await?;
+        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
+        ReadPage::parse(&bytes).map_err(|e| AgentError::UnexpectedAnswer {
+            server: self.base_url.clone(),
+            detail: format!("the body did not parse: {e}"),
+        })
     }
 
     /// The WebSocket URL of the event stream.

@@ -34,6 +34,17 @@ pub enum AgentError {
     /// The OS keychain refused or failed (the sentence says which step).
     #[error("{0}")]
     Keychain(String),
+    /// The server sent an event of a known type that this version cannot read: the sync stops
+    /// just before it rather than lose what it holds.
+    #[error(
+        "Sync stopped: the server sent a \"{kind}\" event{} that this version of the app cannot read ({reason}). Update the app; what came before it is shown.",
+        seq.map(|s| format!(" (seq {s})")).unwrap_or_default()
+    )]
+    UnreadableEvent {
+        seq: Option<messenger_protocol::Seq>,
+        kind: String,
+        reason: String,
+    },
 }
 
 impl AgentError {

@@ -12,6 +12,7 @@ pub mod api_client;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod event_reader;
 pub mod files;
 pub mod history;
 mod migrate;

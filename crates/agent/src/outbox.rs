@@ -19,7 +19,7 @@ use crate::account::Account;
 use crate::cache::OutboxItem;
 use crate::cache::outbox_store::{Echo, OutboxKind, OutboxState, StagedFile};
 use crate::error::{AgentError, AgentResult};
-use crate::view::{AgentEvent, OutboxEntry};
+use crate::view::{AgentEvent, OutboxEntry, Refusal};
 
 pub fn new_client_id() -> ClientId {
     ClientId(uuid::Uuid::now_v7().to_string())
@@ -250,7 +250,9 @@ pub async fn flush(account: &Arc<Account>) -> AgentResult<Flushed> {
             }
             Err(e) => {
                 tracing::warn!(item = item.id, error = %e, "the server refused an outbox item");
-                account.cache.outbox_fail(item.id, &e.to_string())?;
+                account
+                    .cache
+                    .outbox_fail(item.id, &e.to_string(), Refusal::of(&e).as_ref())?;
                 restore(account, &item).await;
                 report.failed += 1;
             }
@@ -489,6 +491,7 @@ pub fn entries(account: &Account) -> AgentResult<Vec<OutboxEntry>> {
             contact_id: i.contact_id,
             failed: i.state == OutboxState::Failed,
             error: i.error,
+            refusal: i.refusal,
             attempts: i.attempts,
             created_at: i.created_at,
         })

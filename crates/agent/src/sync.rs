@@ -1,13 +1,15 @@
 //! The sync engine: bootstrap from the snapshot, catch up with `/sync`, then follow the
 //! WebSocket stream from the last applied seq, applying events in batches. It reconnects with
 //! jittered backoff and resumes from the cache's `last_seq` (after a dropped socket, a sleep
-//! or a restart) with no gap; a `410` re-bootstraps, keeping the outbox.
+//! or a restart) with no gap; a `410` re-bootstraps, keeping the outbox. Events are read one by
+//! one ([`crate::event_reader`]): unknown types are passed over and counted, and a known type
+//! that does not read stops the sync just before it, with the reason on screen.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use messenger_protocol::{ErrorCode, Event, Seq, Timestamp};
+use messenger_protocol::{ErrorCode, Seq, Timestamp, stream_close};
 use rand::Rng;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -16,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use crate::account::Account;
 use crate::cache::Applied;
 use crate::error::{AgentError, AgentResult};
+use crate::event_reader::ReadBatch;
 use crate::view::SyncStatus;
 
 const PAGE: u32 = 5000;
@@ -56,11 +59,23 @@ fn is_cursor_expired(e: &AgentError) -> bool {
     matches!(e, AgentError::Server { code, .. } if code == ErrorCode::CursorExpired.as_str())
 }
 
-async fn apply(account: &Arc<Account>, events: Vec<Event>) -> AgentResult<Applied> {
+/// Applies a batch and moves the cursor to `through` (at least), in one transaction.
+async fn apply(account: &Arc<Account>, batch: ReadBatch, through: Seq) -> AgentResult<Applied> {
+    if !batch.skipped_kinds.is_empty() {
+        tracing::info!(count = batch.skipped, kinds = ?batch.skipped_kinds, "passed over events of types this version does not know");
+    }
     let (cache, ctx) = (account.cache.clone(), account.apply_context());
-    tokio::task::spawn_blocking(move || cache.apply(&events, &ctx))
-        .await
-        .map_err(|e| AgentError::Cache(e.to_string()))?
+    let through = through.max(batch.through);
+    let skipped = batch.skipped;
+    let applied = tokio::task::spawn_blocking(move || {
+        cache.apply_through(&batch.events, through, skipped, &ctx)
+    })
+    .await
+    .map_err(|e| AgentError::Cache(e.to_string()))??;
+    if skipped > 0 {
+        account.note_skipped_events();
+    }
+    Ok(applied)
 }
 
 /// Fetches the snapshot and replaces the cache's server state with it.
@@ -90,11 +105,11 @@ pub async fn catch_up(account: &Arc<Account>) -> AgentResult<usize> {
     };
     let mut pending = fetch(start);
     loop {
-        let page = match pending
+        let (batch, unreadable, page) = match pending
             .await
             .map_err(|e| AgentError::Cache(e.to_string()))?
         {
-            Ok(p) => p,
+            Ok(p) => p.read(),
             Err(e) if is_cursor_expired(&e) => {
                 tracing::warn!(error = %e, "the server no longer has our place in the log; starting again from its snapshot");
                 bootstrap(account).await?;
@@ -110,15 +125,15 @@ pub async fn catch_up(account: &Arc<Account>) -> AgentResult<usize> {
             // Nothing left to fetch; a finished placeholder keeps the loop's shape.
             pending = tokio::spawn(async { Err(AgentError::Invalid(String::new())) });
         }
-        let count = page.events.len();
-        let mut applied = apply(account, page.events).await?;
-        // Withheld events still move the cursor.
-        if page.next_seq > applied.last_seq {
-            account
-                .cache
-                .set_meta("last_seq", &page.next_seq.to_string())?;
-            applied.last_seq = page.next_seq;
+        let count = batch.len();
+        if let Some(error) = unreadable {
+            // Keep what read, and the cursor just before the event that did not.
+            let applied = apply(account, batch, 0).await?;
+            account.after_apply(applied);
+            return Err(error);
         }
+        // Withheld events still move the cursor.
+        let applied = apply(account, batch, page.next_seq).await?;
         total += count;
         account.after_apply(applied);
         if !more {
@@ -135,11 +150,18 @@ pub async fn run(account: Arc<Account>) {
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
     let mut offline_since: Option<Timestamp> = None;
     while !account.stopping() {
-        if offline_since.is_none() {
+        // Offline or stopped, the state stays on screen while retrying.
+        let stopped = account.sync_state().status == SyncStatus::Stopped;
+        if offline_since.is_none() && !stopped {
             account.set_state(SyncStatus::Connecting, None, None, None);
         }
         match follow(&account, &mut backoff, &mut offline_since).await {
             Ok(()) => {}
+            Err(e @ AgentError::UnreadableEvent { .. }) => {
+                tracing::error!(error = %e, "sync stopped before an event it cannot read");
+                offline_since = None;
+                account.set_state(SyncStatus::Stopped, None, Some(e.to_string()), None);
+            }
             Err(e) if e.is_auth_failure() => {
                 tracing::warn!(error = %e, "the server ended this session");
                 account.set_state(SyncStatus::SignedOut, None, Some(e.to_string()), None);
@@ -153,10 +175,16 @@ pub async fn run(account: Arc<Account>) {
             }
         }
         let wait = backoff.next_wait();
+        let status = account.sync_state().status;
+        if matches!(status, SyncStatus::Offline | SyncStatus::Stopped) {
+            let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(0);
+            account.set_retry_at(Timestamp::from_millis(Timestamp::now().millis() + wait_ms));
+        }
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = account.sync_nudge.notified() => backoff.reset(),
         }
+        account.set_retry_at(None);
     }
 }
 
@@ -216,7 +244,7 @@ async fn follow(
     // Back online: what waited for the network goes now, not at its next retry time.
     account.cache.outbox_wake_all(Timestamp::now())?;
     account.outbox_nudge.notify_one();
-    let mut batch: Vec<Event> = Vec::new();
+    let mut batch = ReadBatch::default();
     loop {
         let frame = tokio::select! {
             f = tokio::time::timeout(SILENCE_LIMIT, ws.next()) => f,
@@ -247,24 +275,37 @@ async fn follow(
         // Take whatever else has already arrived, to apply it in one transaction.
         while let Some(f) = next.take() {
             match f {
-                WsMessage::Text(text) => match serde_json::from_str::<Event>(&text) {
-                    Ok(e) => batch.push(e),
-                    Err(e) => tracing::warn!(error = %e, "an event did not parse; skipping it"),
-                },
+                WsMessage::Text(text) => {
+                    if let Err(error) = batch.push(&text) {
+                        // What came before it is kept; the cursor stays just before it.
+                        let applied = apply(account, std::mem::take(&mut batch), 0).await?;
+                        account.after_apply(applied);
+                        return Err(error);
+                    }
+                }
                 WsMessage::Close(frame) => {
                     if !batch.is_empty() {
-                        let applied = apply(account, std::mem::take(&mut batch)).await?;
+                        let applied = apply(account, std::mem::take(&mut batch), 0).await?;
                         account.after_apply(applied);
                     }
                     let (code, reason) = frame
                         .map(|f| (f.code, f.reason.to_string()))
                         .unwrap_or((CloseCode::Normal, String::new()));
-                    if u16::from(code) == 4001 {
-                        return Err(AgentError::Server {
-                            status: 401,
-                            code: ErrorCode::Unauthenticated.as_str().into(),
-                            message: reason,
-                        });
+                    match u16::from(code) {
+                        stream_close::SIGNED_OUT => {
+                            return Err(AgentError::Server {
+                                status: 401,
+                                code: ErrorCode::Unauthenticated.as_str().into(),
+                                message: reason,
+                            });
+                        }
+                        // Too slow for the feed (a long sleep, a busy disk): the applied seq is
+                        // where to resume, at once.
+                        stream_close::LAGGED => {
+                            tracing::info!(%reason, "the stream left us behind; resuming");
+                            return Ok(());
+                        }
+                        _ => {}
                     }
                     return Err(AgentError::Unreachable {
                         server: account.session.server_url.clone(),
@@ -278,7 +319,7 @@ async fn follow(
             }
         }
         if !batch.is_empty() {
-            let applied = apply(account, std::mem::take(&mut batch)).await?;
+            let applied = apply(account, std::mem::take(&mut batch), 0).await?;
             account.after_apply(applied);
         }
     }

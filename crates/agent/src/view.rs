@@ -114,6 +114,11 @@ pub struct SyncState {
     pub progress: Option<f32>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// Events of types this version does not know, passed over since the cache began.
+    #[ts(type = "number")]
+    pub skipped_events: u64,
+    /// Offline or stopped: when the next attempt starts (sooner on a retry asked for).
+    pub retry_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -127,6 +132,9 @@ pub enum SyncStatus {
     CatchingUp,
     /// The server cannot be reached; everything shown comes from the cache.
     Offline,
+    /// The server sent an event this version cannot read: the sync waits just before it
+    /// (retrying) and `last_error` says which; what came before is shown.
+    Stopped,
     /// The session ended on the server; sign in again.
     SignedOut,
 }
@@ -147,6 +155,15 @@ pub struct InboxRow {
     pub contact: Contact,
     /// Incoming messages not yet seen.
     pub unread: u32,
+    /// The newest reply still in the outbox: the row previews it and sorts by its time.
+    pub pending: Option<PendingReply>,
+}
+
+/// A reply written here and not yet confirmed by the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PendingReply {
+    pub text: String,
+    pub at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -175,6 +192,42 @@ pub struct Pending {
     pub outbox_id: i64,
     pub failed: bool,
     pub error: Option<String>,
+    /// Why the server refused it, when it did.
+    pub refusal: Option<Refusal>,
+}
+
+/// The server's refusal of an outbox item, kept with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Refusal {
+    /// The server's error code (`forbidden`, `payload_too_large`, …).
+    pub code: String,
+    pub status: u16,
+    /// The server's sentence.
+    pub message: String,
+    /// Whether sending it again may pass once the workspace has changed (the app offers
+    /// Retry); otherwise only Discard helps.
+    pub recoverable: bool,
+}
+
+impl Refusal {
+    /// The refusal in a server's error; `None` for an error that is no refusal.
+    pub fn of(error: &crate::error::AgentError) -> Option<Self> {
+        match error {
+            crate::error::AgentError::Server {
+                status,
+                code,
+                message,
+            } if (400..500).contains(status) => Some(Self {
+                code: code.clone(),
+                status: *status,
+                message: message.clone(),
+                // A code of a later server version: let the person try.
+                recoverable: messenger_protocol::ErrorCode::parse(code)
+                    .is_none_or(messenger_protocol::ErrorCode::may_pass_later),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// One entry of a contact's timeline: a message (activity entries included) or a comment.
@@ -260,6 +313,8 @@ pub struct OutboxEntry {
     pub summary: String,
     pub failed: bool,
     pub error: Option<String>,
+    /// Why the server refused it, when it did.
+    pub refusal: Option<Refusal>,
     pub attempts: u32,
     pub created_at: Timestamp,
 }

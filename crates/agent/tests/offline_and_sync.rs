@@ -8,7 +8,7 @@ mod common;
 use common::proxy::Proxy;
 use common::{Server, agent, follow_as_ada, offline, online, until};
 use messenger_agent::cache::InboxQuery;
-use messenger_agent::view::TimelineEntry;
+use messenger_agent::view::{SyncStatus, TimelineEntry};
 use messenger_protocol::{ContactId, ContactView, StatusFilter};
 use serde_json::json;
 
@@ -113,13 +113,26 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
     let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut server = Server::start(sdir.path()).await;
     let contact = ContactId(server.incoming("+1", "m1", "Are you open today?").await);
+    let later = ContactId(server.incoming("+2", "m2", "Hello?").await);
     {
         let a = agent(adir.path());
         follow_as_ada(&a, &server.base()).await;
+        until("both contacts", 10, || {
+            a.inbox(&all_open()).is_ok_and(|i| i.total == 2)
+        })
+        .await;
+        assert_eq!(a.inbox(&all_open()).unwrap().rows[0].contact.id, later);
         server.stop().await;
         offline(&a).await;
         a.send_message(&contact, Some("Yes, until 18:00".into()), Vec::new(), None)
             .unwrap();
+        // The pending reply is the row's newest thing: its preview, and first in the list.
+        let first = a.inbox(&all_open()).unwrap().rows.remove(0);
+        assert_eq!(first.contact.id, contact);
+        assert_eq!(
+            first.pending.map(|p| p.text).as_deref(),
+            Some("Yes, until 18:00")
+        );
         a.add_comment(&contact, "Asked about hours".into(), Vec::new())
             .unwrap();
         // Shown at once, pending.
@@ -151,6 +164,9 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
         texts(&a, &contact).last() == Some(&("Yes, until 18:00".to_owned(), false))
     })
     .await;
+    // Delivered, the row shows the server's preview again, still first.
+    let first = a.inbox(&all_open()).unwrap().rows.remove(0);
+    assert_eq!((first.contact.id, first.pending), (contact.clone(), None));
     // Replying assigned the contact to Ada, as the server's rule says; the cache shows it.
     until("the assignment to arrive", 10, || {
         a.contact_details(&contact)
@@ -380,6 +396,12 @@ async fn refused_writes_fail_with_the_servers_reason_and_can_be_retried_or_disca
             .contains("closing-note category"),
         "{entry:?}"
     );
+    // The refusal is kept as data: a setting may change, so the app offers Retry.
+    let refusal = entry.refusal.clone().expect("the refusal is kept");
+    assert_eq!(
+        (refusal.code.as_str(), refusal.status, refusal.recoverable),
+        ("closing_note_required", 422, true)
+    );
     // The optimistic change was undone from the server's truth.
     until("the contact to be open again", 10, || {
         a.contact_details(&contact)
@@ -431,7 +453,15 @@ async fn refused_writes_fail_with_the_servers_reason_and_can_be_retried_or_disca
         a.outbox().unwrap().first().is_some_and(|e| e.failed)
     })
     .await;
-    let id = a.outbox().unwrap()[0].id;
+    let entry = a.outbox().unwrap()[0].clone();
+    // Mentioning nobody who exists will never pass: only Discard is offered, after a restart too.
+    let refusal = entry.refusal.clone().expect("the refusal is kept");
+    assert!(!refusal.recoverable, "{refusal:?}");
+    a.shutdown();
+    drop(a);
+    let a = agent(adir.path());
+    assert_eq!(a.outbox().unwrap()[0].refusal, Some(refusal));
+    let id = entry.id;
     a.discard(id).unwrap();
     assert!(a.outbox().unwrap().is_empty());
     assert!(
@@ -546,4 +576,68 @@ async fn custom_fields_and_contacts_values_reach_the_cache_from_the_snapshot_and
             })
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_event_types_are_passed_over_and_an_unreadable_one_stops_the_sync_just_before_it() {
+    let (sdir, adir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut server = Server::start(sdir.path()).await;
+    let a = agent(adir.path());
+    follow_as_ada(&a, &server.base()).await;
+    server.stop().await;
+    // What a later server version could log: a type this agent does not know, then a type it
+    // knows in a shape it cannot read.
+    let db = rusqlite::Connection::open(sdir.path().join("messenger.db")).unwrap();
+    let now = messenger_protocol::Timestamp::now().millis();
+    db.execute(
+        "INSERT INTO events (type, at, data) VALUES ('poll.created', ?1, '{\"question\":\"?\"}')",
+        [now],
+    )
+    .unwrap();
+    let unknown = db.last_insert_rowid();
+    db.execute(
+        "INSERT INTO events (type, at, data) VALUES ('snippet.upserted', ?1, '{\"id\":5}')",
+        [now],
+    )
+    .unwrap();
+    let unreadable = db.last_insert_rowid();
+    drop(db);
+    server.restart().await;
+    until("the sync to stop", 15, || {
+        a.sync_state()
+            .is_ok_and(|s| s.status == SyncStatus::Stopped)
+    })
+    .await;
+    let state = a.sync_state().unwrap();
+    assert_eq!(state.skipped_events, 1, "{state:?}");
+    let why = state.last_error.unwrap_or_default();
+    assert!(
+        why.contains("snippet.upserted") && why.contains(&format!("seq {unreadable}")),
+        "{why}"
+    );
+    // The cursor waits just before the unreadable event, past the unknown one.
+    assert_eq!(
+        messenger_agent::sync::position(&a.account().unwrap()).unwrap(),
+        unknown
+    );
+    // Nothing after it is applied; still stopped on the next attempts.
+    let contact = ContactId(server.incoming("+5", "after", "after the odd event").await);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(a.contact_details(&contact).unwrap().is_none());
+    assert_eq!(a.sync_state().unwrap().status, SyncStatus::Stopped);
+
+    // Once the server no longer sends it, the sync goes on from there, the unknown event not
+    // counted twice.
+    server.stop().await;
+    let db = rusqlite::Connection::open(sdir.path().join("messenger.db")).unwrap();
+    db.execute("DELETE FROM events WHERE seq = ?1", [unreadable])
+        .unwrap();
+    drop(db);
+    server.restart().await;
+    online(&a).await;
+    until("the later message to arrive", 15, || {
+        a.contact_details(&contact).unwrap().is_some()
+    })
+    .await;
+    assert_eq!(a.sync_state().unwrap().skipped_events, 1);
 }

@@ -54,6 +54,12 @@ pub async fn flush_outbox(state: State<'_, ShellState>) -> CommandResult<u32> {
     Ok(agent.outbox().map_err(shown)?.len() as u32)
 }
 
+/// Offline or stopped: try the server now.
+#[tauri::command]
+pub fn retry_sync(state: State<'_, ShellState>) -> CommandResult<()> {
+    state.agent()?.retry_sync().map_err(shown)
+}
+
 #[tauri::command]
 pub fn retry_outbox_item(state: State<'_, ShellState>, id: i64) -> CommandResult<()> {
     state.agent()?.retry(id).map_err(shown)

@@ -52,6 +52,19 @@ fn previous_assignee(
 impl Cache {
     /// Applies events in one transaction and moves `last_seq` past them.
     pub fn apply(&self, events: &[Event], ctx: &ApplyContext) -> AgentResult<Applied> {
+        self.apply_through(events, 0, 0, ctx)
+    }
+
+    /// Applies events and, in the same transaction, moves `last_seq` to `through` when that
+    /// is further (past events withheld or of unknown types) and counts `skipped` events of
+    /// types this version does not know.
+    pub fn apply_through(
+        &self,
+        events: &[Event],
+        through: Seq,
+        skipped: u64,
+        ctx: &ApplyContext,
+    ) -> AgentResult<Applied> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut out = Applied::default();
@@ -158,8 +171,16 @@ impl Cache {
         out.incoming.retain(|m| !removed.contains(&m.contact_id));
         out.assigned_to_me
             .retain(|c| !removed.contains(&c.id) && !self_assigned.contains(&c.id));
-        if out.events > 0 {
+        out.last_seq = out.last_seq.max(through);
+        if out.last_seq > 0 {
             set_meta(&tx, "last_seq", &out.last_seq.to_string())?;
+        }
+        if skipped > 0 {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('skipped_events', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + ?1",
+                [skipped as i64],
+            )?;
         }
         tx.commit()?;
         Ok(out)

@@ -79,11 +79,12 @@ pub fn upsert_contact(conn: &Connection, c: &Contact) -> AgentResult<bool> {
         .optional()?;
     let activity = c.last_message_at.unwrap_or(c.created_at).millis();
     conn.prepare_cached(
-        "INSERT INTO contacts (id, json, name, assignee_id, is_open, activity_at, waiting_since, search_text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO contacts (id, json, name, assignee_id, is_open, activity_at, server_activity_at, waiting_since, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET json = excluded.json, name = excluded.name,
              assignee_id = excluded.assignee_id, is_open = excluded.is_open,
-             activity_at = excluded.activity_at, waiting_since = excluded.waiting_since,
+             activity_at = MAX(excluded.activity_at, COALESCE(pending_at, 0)),
+             server_activity_at = excluded.activity_at, waiting_since = excluded.waiting_since,
              search_text = excluded.search_text",
     )?
     .execute(params![
@@ -141,11 +142,33 @@ pub fn upsert_conversation(conn: &Connection, c: &Conversation) -> AgentResult<(
     Ok(())
 }
 
+/// After a local echo came or went: the contact's row previews and sorts by its newest
+/// pending reply, if it has one, else by the server's activity.
+pub fn refresh_pending(conn: &Connection, contact: &ContactId) -> AgentResult<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET
+             pending_at = (SELECT MAX(created_at) FROM messages WHERE contact_id = ?1 AND sort_key >= ?2),
+             pending_text = (SELECT text FROM messages WHERE contact_id = ?1 AND sort_key >= ?2
+                             ORDER BY created_at DESC, sort_key DESC LIMIT 1)
+         WHERE id = ?1",
+    )?
+    .execute(params![contact.as_str(), super::LOCAL_SORT_BASE])?;
+    conn.prepare_cached(
+        "UPDATE contacts SET activity_at = MAX(server_activity_at, COALESCE(pending_at, 0)) WHERE id = ?1",
+    )?
+    .execute([contact.as_str()])?;
+    Ok(())
+}
+
 /// Writes a server message (replacing its local echo, if any). Returns whether it was new.
 pub fn upsert_message(conn: &Connection, m: &Message) -> AgentResult<bool> {
     if let Some(client_id) = &m.client_id {
-        conn.prepare_cached("DELETE FROM messages WHERE client_id = ?1 AND sort_key >= ?2")?
+        let echoes = conn
+            .prepare_cached("DELETE FROM messages WHERE client_id = ?1 AND sort_key >= ?2")?
             .execute(params![client_id.as_str(), super::LOCAL_SORT_BASE])?;
+        if echoes > 0 {
+            refresh_pending(conn, &m.contact_id)?;
+        }
     }
     let previous: Option<String> = conn
         .prepare_cached("SELECT text FROM messages WHERE sort_key = ?1")?

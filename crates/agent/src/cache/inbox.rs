@@ -1,7 +1,7 @@
 //! The inbox from the cache: views All / Mine / Unassigned × open / closed, sorted, with unread
 //! counts.
 
-use messenger_protocol::{Contact, ContactId, ContactView, StatusFilter, UserId};
+use messenger_protocol::{Contact, ContactId, ContactView, StatusFilter, Timestamp, UserId};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use super::Cache;
 use crate::error::{AgentError, AgentResult};
-use crate::view::{InboxCounts, InboxPage, InboxRow, InboxSortOrder};
+use crate::view::{InboxCounts, InboxPage, InboxRow, InboxSortOrder, PendingReply};
 
 pub type InboxSort = InboxSortOrder;
 
@@ -89,19 +89,29 @@ impl Cache {
         page_args.push(Value::Integer(i64::from(q.limit)));
         page_args.push(Value::Integer(i64::from(q.offset)));
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT json, unread FROM contacts {clause} ORDER BY {order} LIMIT ? OFFSET ?"
+            "SELECT json, unread, pending_at, pending_text FROM contacts {clause} ORDER BY {order} LIMIT ? OFFSET ?"
         ))?;
         let rows = stmt.query_map(params_from_iter(page_args.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (json, unread) = row?;
+            let (json, unread, pending_at, pending_text) = row?;
             let contact: Contact =
                 serde_json::from_str(&json).map_err(|e| AgentError::Cache(e.to_string()))?;
+            let pending = match (pending_at.and_then(Timestamp::from_millis), pending_text) {
+                (Some(at), Some(text)) => Some(PendingReply { text, at }),
+                _ => None,
+            };
             out.push(InboxRow {
                 contact,
                 unread: u32::try_from(unread).unwrap_or(0),
+                pending,
             });
         }
         Ok(InboxPage {

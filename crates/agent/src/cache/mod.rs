@@ -24,6 +24,8 @@ pub use outbox_store::{OutboxItem, OutboxKind, OutboxState};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_cache.sql"),
     include_str!("migrations/0002_custom_fields.sql"),
+    include_str!("migrations/0003_outbox_refusal.sql"),
+    include_str!("migrations/0004_pending_in_inbox.sql"),
 ];
 
 /// Local echo messages sort after every server message.
@@ -111,6 +113,14 @@ impl Cache {
     /// The highest event seq applied (`None` before the first bootstrap).
     pub fn last_seq(&self) -> AgentResult<Option<i64>> {
         Ok(self.meta("last_seq")?.and_then(|v| v.parse().ok()))
+    }
+
+    /// How many events of types this version does not know were passed over.
+    pub fn skipped_events(&self) -> AgentResult<u64> {
+        Ok(self
+            .meta("skipped_events")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 }
 

@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use super::{Cache, LOCAL_SORT_BASE, entities};
 use crate::error::{AgentError, AgentResult};
+use crate::view::Refusal;
 
 /// A file copied into the agent's staging directory, waiting to be uploaded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -82,6 +83,8 @@ pub struct OutboxItem {
     pub state: OutboxState,
     pub attempts: u32,
     pub error: Option<String>,
+    /// Set once the server refused it.
+    pub refusal: Option<Refusal>,
     pub next_attempt_at: i64,
     pub created_at: Timestamp,
 }
@@ -102,14 +105,13 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Raw> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
-        r.get(6)?,
+        (r.get(6)?, r.get(9)?),
         r.get(7)?,
         r.get(8)?,
     ))
 }
 
-const COLUMNS: &str =
-    "id, client_id, contact_id, payload, state, attempts, error, next_attempt_at, created_at";
+const COLUMNS: &str = "id, client_id, contact_id, payload, state, attempts, error, next_attempt_at, created_at, refusal";
 
 type Raw = (
     i64,
@@ -118,13 +120,20 @@ type Raw = (
     String,
     String,
     i64,
-    Option<String>,
+    (Option<String>, Option<String>),
     i64,
     i64,
 );
 
+/// The stored refusal; one this version cannot read counts as none (the sentence in `error`
+/// still says what happened).
+pub(super) fn refusal(json: Option<String>) -> Option<Refusal> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+}
+
 fn item(raw: Raw) -> AgentResult<OutboxItem> {
-    let (id, client_id, contact_id, payload, state, attempts, error, next, created) = raw;
+    let (id, client_id, contact_id, payload, state, attempts, (error, refusal_json), next, created) =
+        raw;
     Ok(OutboxItem {
         id,
         client_id: ClientId(client_id),
@@ -138,6 +147,7 @@ fn item(raw: Raw) -> AgentResult<OutboxItem> {
         },
         attempts: u32::try_from(attempts).unwrap_or(0),
         error,
+        refusal: refusal(refusal_json),
         next_attempt_at: next,
         created_at: Timestamp::from_millis(created).unwrap_or(Timestamp::EPOCH),
     })
@@ -173,6 +183,7 @@ impl Cache {
                         LOCAL_SORT_BASE + id, m.contact_id.as_str(), client_id.as_str(), m.text,
                         serde_json::to_string(&m).map_err(|e| AgentError::Cache(e.to_string()))?, m.created_at.millis()
                     ])?;
+                    entities::refresh_pending(&tx, &m.contact_id)?;
                 }
                 Some(Echo::Comment(c)) => {
                     tx.prepare_cached(
@@ -194,6 +205,7 @@ impl Cache {
                 state: OutboxState::Queued,
                 attempts: 0,
                 error: None,
+                refusal: None,
                 next_attempt_at: now.millis(),
                 created_at: now,
             })
@@ -277,10 +289,16 @@ impl Cache {
         Ok(())
     }
 
-    pub fn outbox_fail(&self, id: i64, error: &str) -> AgentResult<()> {
+    /// The item cannot go as it is: `error` is the sentence, `refusal` the server's reasons
+    /// when the server refused it.
+    pub fn outbox_fail(&self, id: i64, error: &str, refusal: Option<&Refusal>) -> AgentResult<()> {
+        let refusal = refusal
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| AgentError::Cache(e.to_string()))?;
         self.writer().execute(
-            "UPDATE outbox SET state = 'failed', error = ?2 WHERE id = ?1",
-            params![id, error],
+            "UPDATE outbox SET state = 'failed', error = ?2, refusal = ?3 WHERE id = ?1",
+            params![id, error, refusal],
         )?;
         Ok(())
     }
@@ -288,7 +306,7 @@ impl Cache {
     /// The user asks to try a failed item again.
     pub fn outbox_requeue(&self, id: i64, now: Timestamp) -> AgentResult<bool> {
         let n = self.writer().execute(
-            "UPDATE outbox SET state = 'queued', attempts = 0, error = NULL, next_attempt_at = ?2 WHERE id = ?1",
+            "UPDATE outbox SET state = 'queued', attempts = 0, error = NULL, refusal = NULL, next_attempt_at = ?2 WHERE id = ?1",
             params![id, now.millis()],
         )?;
         Ok(n > 0)
@@ -324,6 +342,9 @@ impl Cache {
             "DELETE FROM comments WHERE client_id = ?1 AND sort_key >= ?2",
             params![found.client_id.as_str(), LOCAL_SORT_BASE],
         )?;
+        if let Some(contact) = &found.contact_id {
+            entities::refresh_pending(&tx, contact)?;
+        }
         tx.commit()?;
         Ok(Some(found))
     }

@@ -45,7 +45,7 @@ fn older_rows(
     limit: i64,
 ) -> AgentResult<Vec<(Position, String, Option<Pending>)>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.json, t.created_at, t.sort_key, o.id, o.state, o.error
+        "SELECT t.json, t.created_at, t.sort_key, o.id, o.state, o.error, o.refusal
          FROM {table} t LEFT JOIN outbox o ON t.sort_key >= ?5 AND o.client_id = t.client_id
          WHERE t.contact_id = ?1 AND (t.created_at < ?2 OR (t.created_at = ?2 AND ({kind} < ?3 OR ({kind} = ?3 AND t.sort_key < ?4))))
          ORDER BY t.created_at DESC, t.sort_key DESC LIMIT ?6"
@@ -67,6 +67,7 @@ fn older_rows(
                     outbox_id: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
                     failed: state.as_deref() == Some("failed"),
                     error: r.get(5)?,
+                    refusal: super::outbox_store::refusal(r.get(6)?),
                 })
             } else {
                 None
