@@ -36,7 +36,7 @@ export class MemoryBackend implements Backend {
   timelines = new Map<string, TimelineEntry[]>();
   conversations = new Map<string, Conversation[]>();
   outboxEntries: OutboxEntry[] = [];
-  sync: SyncState = { status: "online", since: T0, progress: null, last_error: null };
+  sync: SyncState = { status: "online", since: T0, progress: null, last_error: null, skipped_events: 0, retry_at: null };
   reportView: ReportView | null = null;
   tokens: ApiToken[] = [];
   /** Every write, in order, for assertions. */
@@ -106,6 +106,11 @@ export class MemoryBackend implements Backend {
     return Promise.resolve(this.sync);
   }
 
+  retrySync() {
+    this.record("retrySync");
+    return Promise.resolve();
+  }
+
   private matches(c: Contact, view: InboxQuery["view"], status: StatusFilter, text: string | null): boolean {
     const me = this.workspaceData?.me.id ?? this.session?.user.id;
     if (view === "mine" && c.assignee_id !== me) return false;
@@ -116,13 +121,21 @@ export class MemoryBackend implements Backend {
     return true;
   }
 
+  /** Replies waiting in the outbox, newest per contact (the agent keeps them in its cache). */
+  pendingReplies = new Map<string, { text: string; at: string }>();
+
   inbox(q: InboxQuery) {
+    const activity = (c: Contact) => {
+      const pending = this.pendingReplies.get(c.id)?.at ?? "";
+      const last = c.last_message_at ?? "";
+      return pending > last ? pending : last;
+    };
     const all = this.contacts
       .filter((c) => this.matches(c, q.view, q.status, q.text))
-      .sort((a, b) => (b.last_message_at ?? "").localeCompare(a.last_message_at ?? ""));
+      .sort((a, b) => activity(b).localeCompare(activity(a)));
     const rows: InboxRow[] = all
       .slice(q.offset, q.offset + q.limit)
-      .map((contact) => ({ contact, unread: this.unread.get(contact.id) ?? 0 }));
+      .map((contact) => ({ contact, unread: this.unread.get(contact.id) ?? 0, pending: this.pendingReplies.get(contact.id) ?? null }));
     return Promise.resolve({ rows, total: all.length });
   }
 
@@ -235,9 +248,11 @@ export class MemoryBackend implements Backend {
     const id = this.nextClient++;
     this.outboxEntries = [
       ...this.outboxEntries,
-      { id, client_id: `client-${id}`, kind: "send", contact_id: contactId, summary, failed: false, error: null, attempts: 0, created_at: T0 },
+      { id, client_id: `client-${id}`, kind: "send", contact_id: contactId, summary, failed: false, error: null, refusal: null, attempts: 0, created_at: T0 },
     ];
     this.emit({ type: "outbox_changed", count: this.outboxEntries.length });
+    // As the agent does: the contact's row shows what waits.
+    if (contactId !== null) queueMicrotask(() => this.emit({ type: "contacts_changed", ids: [contactId] }));
     return id;
   }
 
@@ -252,7 +267,8 @@ export class MemoryBackend implements Backend {
       delivery: "pending",
       attachments: files.map((f) => ({ file_id: null, name: f.name, mime: f.mime, size: f.size, kind: "file", status: "pending" })),
     });
-    this.pushEntry(contactId, { kind: "message", message: m, pending: { outbox_id: outboxId, failed: false, error: null } });
+    this.pushEntry(contactId, { kind: "message", message: m, pending: { outbox_id: outboxId, failed: false, error: null, refusal: null } });
+    if (text) this.pendingReplies.set(contactId, { text, at: new Date().toISOString() });
     return Promise.resolve(`client-${outboxId}`);
   }
 

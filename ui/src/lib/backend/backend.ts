@@ -55,6 +55,8 @@ export interface Backend {
   // Reads: all from the local cache, answered without the network.
   workspace(): Promise<Workspace | null>;
   syncState(): Promise<SyncState>;
+  /** Offline or stopped: tries the server now rather than at the next attempt. */
+  retrySync(): Promise<void>;
   inbox(query: InboxQuery): Promise<InboxPage>;
   inboxCounts(status: StatusFilter): Promise<InboxCounts>;
   timeline(contactId: ContactId, before: string | null, limit: number): Promise<TimelinePage>;

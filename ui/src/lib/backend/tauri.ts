@@ -43,6 +43,7 @@ export function createTauriBackend(): Backend {
 
     workspace: () => call("workspace"),
     syncState: () => call("sync_state"),
+    retrySync: () => call("retry_sync"),
     inbox: (query) => call("inbox", { query }),
     inboxCounts: (status) => call("inbox_counts", { status }),
     timeline: (contactId, before, limit) => call("timeline", { contactId, before, limit }),

@@ -17,4 +17,12 @@ progress: number | null,
 /**
  * Why the last attempt failed.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * Events of types this version does not know, passed over since the cache began.
+ */
+skipped_events: number, 
+/**
+ * Offline or stopped: when the next attempt starts (sooner on a retry asked for).
+ */
+retry_at: Timestamp | null, };

@@ -51,7 +51,7 @@ export class AppState {
   readonly toasts = new Toasts();
   private stops: (() => void)[] = [];
 
-  private refreshInbox = coalesce(() => this.inbox.refresh().catch(() => undefined), 150);
+  private refreshInbox = coalesce(() => this.refreshInboxNoting().catch(() => undefined), 150);
   private refreshTimeline = coalesce(() => this.conversation.reload().catch(() => undefined), 100);
   private refreshDetails = coalesce(
     () => this.conversation.reloadDetails().catch(() => undefined),
@@ -106,6 +106,28 @@ export class AppState {
     this.sync = sync;
     this.outboxCount = outbox.length;
     if (this.conversation.contactId !== null) await this.conversation.reload();
+  }
+
+  /** Re-reads the list; when the open contact leaves the view (a reply assigned it, a close),
+   * the conversation stays and a toast says where the contact went. */
+  private async refreshInboxNoting(): Promise<void> {
+    const open = this.conversation.contactId;
+    const wasListed = this.inbox.indexOf(open) >= 0;
+    await this.inbox.refresh();
+    if (open === null || !wasListed || this.inbox.indexOf(open) >= 0 || this.inbox.text.trim() !== "") return;
+    const details = await this.backend.contactDetails(open).catch(() => null);
+    if (details === null || this.conversation.contactId !== open) return;
+    const contact = details.contact;
+    const closed = contact.open_conversation_id === null;
+    const where =
+      this.inbox.status === "open" && closed
+        ? "is closed now: it shows under Closed"
+        : contact.assignee_id === this.me.id
+          ? "is assigned to you now: it shows in Mine"
+          : contact.assignee_id === null
+            ? "is unassigned now: it shows in Unassigned"
+            : `is assigned to ${this.userName(contact.assignee_id)} now: it shows in All`;
+    this.toasts.show(`${contact.name} ${where}.`);
   }
 
   handle(event: AgentEvent): void {

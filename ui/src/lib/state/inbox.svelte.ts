@@ -117,6 +117,15 @@ export class InboxState {
     return this.reset();
   }
 
+  /** Counts clearings of the filter from elsewhere (leaving a search), for its input box. */
+  textResets = $state(0);
+
+  /** Drops the name filter: the whole view again. */
+  clearText(): Promise<void> {
+    this.textResets++;
+    return this.setText("");
+  }
+
   private reset(): Promise<void> {
     this.visible = [0, CHUNK];
     this.rows = new Map();

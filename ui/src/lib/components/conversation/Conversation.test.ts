@@ -68,15 +68,16 @@ describe("Conversation", () => {
     expect(items[4]).toMatchObject({ kind: "day", label: "Today" });
   });
 
-  it("shows pending messages greyed with a clock and failed ones with the reason, retry and discard", async () => {
+  it("shows pending messages greyed with a clock and failed ones with the reason, retry (where it may pass) and discard", async () => {
     const backend = seeded();
     backend.timelines.set("10", [
-      { kind: "message", message: message("10", "queued", { id: "p1", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 7, failed: false, error: null } },
-      { kind: "message", message: message("10", "refused", { id: "p2", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 8, failed: true, error: "The contact's channel was removed." } },
+      { kind: "message", message: message("10", "queued", { id: "p1", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 7, failed: false, error: null, refusal: null } },
+      { kind: "message", message: message("10", "refused", { id: "p2", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 8, failed: true, error: "The contact's channel was removed.", refusal: { code: "rule_refused", status: 422, message: "The contact's channel was removed.", recoverable: true } } },
+      { kind: "message", message: message("10", "too big", { id: "p3", direction: "outgoing", delivery: "pending", sender: { kind: "user", id: ADA.id } }), pending: { outbox_id: 9, failed: true, error: "The file is too large.", refusal: { code: "payload_too_large", status: 413, message: "The file is too large.", recoverable: false } } },
     ]);
     const { user } = await renderApp(backend);
     await openContact(user, "10");
-    const [queued, refused] = await screen.findAllByTestId("message");
+    const [queued, refused, final] = await screen.findAllByTestId("message");
     expect(queued?.dataset.delivery).toBe("pending");
     expect(queued).toHaveTextContent("Waiting to send");
     expect(refused?.dataset.delivery).toBe("failed");
@@ -85,6 +86,9 @@ describe("Conversation", () => {
     await user.click(within(refused as HTMLElement).getByTestId("message-discard"));
     expect(backend.callsOf("retryOutboxItem")).toEqual([[8]]);
     expect(backend.callsOf("discardOutboxItem")).toEqual([[8]]);
+    // A refusal that can never pass offers only Discard.
+    expect(within(final as HTMLElement).queryByTestId("message-retry")).toBeNull();
+    expect(within(final as HTMLElement).getByTestId("message-discard")).toBeInTheDocument();
   });
 
   it("assigns through the dropdown with search, and to me with the A key", async () => {

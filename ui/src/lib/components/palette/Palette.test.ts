@@ -79,6 +79,27 @@ describe("Keyboard and command palette", () => {
     const target = (await screen.findAllByTestId("message")).find((m) => m.dataset.messageId === "m-track");
     expect(target?.querySelector(".bubble")).toHaveClass("highlighted");
   });
+
+  it("leaves search for the whole list, and lets go of the hit when a new message comes", async () => {
+    const backend = seeded();
+    backend.timelines.set("11", [entry(message("11", "The parcel tracking number is 42", { id: "m-track", created_at: at(5) }))]);
+    const { user } = await renderApp(backend);
+    await user.type(screen.getByTestId("contact-search"), "parcel");
+    expect(await screen.findByText("No contacts match “parcel”.")).toBeInTheDocument();
+    await user.click(screen.getByText(/Search messages for “parcel”/));
+    await user.click((await screen.findAllByTestId("search-hit"))[0] as HTMLElement);
+    await waitFor(() => expect(screen.getByTestId("conversation-header").dataset.contactId).toBe("11"));
+    // The list is whole again beside the conversation, its box empty.
+    await waitFor(() => expect(screen.getAllByTestId("contact-item")).toHaveLength(2));
+    expect(screen.getByTestId("contact-search")).toHaveValue("");
+    const hit = () => screen.getAllByTestId("message").find((m) => m.dataset.messageId === "m-track");
+    await waitFor(() => expect(hit()?.querySelector(".bubble")).toHaveClass("highlighted"));
+    // A reply arrives: the hit lets go, so the timeline follows the news.
+    backend.timelines.set("11", [...(backend.timelines.get("11") ?? []), entry(message("11", "Any news?", { id: "m-new", created_at: at(50) }))]);
+    backend.emit({ type: "timeline_changed", contact_id: "11" });
+    await waitFor(() => expect(screen.getAllByTestId("message").some((m) => m.dataset.messageId === "m-new")).toBe(true));
+    await waitFor(() => expect(hit()?.querySelector(".bubble")).not.toHaveClass("highlighted"));
+  });
 });
 
 describe("shortcut matching", () => {

@@ -14,6 +14,8 @@ describe("Settings", () => {
     backend.workspaceData = workspace(BOB);
     const { user } = await renderApp(backend);
     await user.click(await screen.findByTestId("nav-settings"));
+    // Who is signed in, and where, at the top.
+    expect(await screen.findByTestId("settings-signed-in")).toHaveTextContent(`Signed in as ${BOB.name}`);
     await user.selectOptions(await screen.findByTestId("settings-closing-note-mode"), "category_and_summary_required");
     expect(backend.callsOf("updateSettings")).toEqual([[{ closing_note_mode: "category_and_summary_required" }]]);
 
@@ -67,8 +69,8 @@ describe("Outbox", () => {
   it("lists what waits, and retries or discards refused items", async () => {
     const backend = seeded();
     backend.outboxEntries = [
-      { id: 4, client_id: "c4", kind: "send_message", contact_id: "10", summary: "Reply: hello", failed: false, error: null, attempts: 2, created_at: "2026-11-27T09:00:00Z" },
-      { id: 5, client_id: "c5", kind: "assign", contact_id: "10", summary: "Assign to Bob", failed: true, error: "Bob was removed.", attempts: 1, created_at: "2026-11-27T09:01:00Z" },
+      { id: 4, client_id: "c4", kind: "send_message", contact_id: "10", summary: "Reply: hello", failed: false, error: null, refusal: null, attempts: 2, created_at: "2026-11-27T09:00:00Z" },
+      { id: 5, client_id: "c5", kind: "assign", contact_id: "10", summary: "Assign to Bob", failed: true, error: "Bob was removed.", refusal: null, attempts: 1, created_at: "2026-11-27T09:01:00Z" },
     ];
     const { user } = await renderApp(backend);
     await waitFor(() => expect(screen.getByTestId("outbox-count")).toHaveTextContent("2 waiting to send"));
