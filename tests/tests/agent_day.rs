@@ -144,6 +144,16 @@ fn the_whole_agent_day() {
         Ok((testid_attr(wd, "assignee-select", "data-assignee-id") == sam_id).then_some(()))
     })
     .unwrap();
+    // Maria left Unassigned: the app says where she went and keeps her conversation open.
+    wd.wait_text(".toast", LONG, |t| {
+        t.contains("Maria is assigned to you now: it shows in Mine.")
+    })
+    .unwrap();
+    wd.until("Maria leaves the Unassigned list", LONG, || {
+        Ok(wd.try_find(&contact_row(&maria))?.is_none().then_some(()))
+    })
+    .unwrap();
+    wd.testid("composer-input").unwrap();
 
     // 3. A snippet by its shortcut, variables filled.
     wd.type_text(&input, "/thanks").unwrap();
@@ -273,6 +283,14 @@ fn the_whole_agent_day() {
     // 9. The server goes away: the app says so, reads and searches from its cache.
     server.kill();
     wd.testid("offline-banner").unwrap();
+    // In plain words, with the next attempt and a Retry; the socket's error only in the tooltip.
+    wd.wait_text("[data-testid=\"offline-retry-in\"]", LONG, |t| {
+        t.starts_with("Can't reach the server — retrying")
+    })
+    .unwrap();
+    let banner = wd.text(&wd.testid("offline-banner").unwrap()).unwrap();
+    assert!(!banner.contains("os error"), "{banner}");
+    wd.testid("sync-retry").unwrap();
     assert!(
         messages_on_screen(wd)
             .iter()
@@ -281,6 +299,13 @@ fn the_whole_agent_day() {
     );
     wd.click(&wd.testid("view-all").unwrap()).unwrap();
     wd.wait(&contact_row(&maria), LONG).unwrap();
+    // No contact is called "courier": the list is empty until a message search is opened.
+    let filter = wd.testid("contact-search").unwrap();
+    wd.type_text(&filter, "courier").unwrap();
+    wd.wait_text("[data-testid=\"contact-list-empty\"]", LONG, |t| {
+        t.contains("No contacts match")
+    })
+    .unwrap();
     wd.chord(&[CONTROL, SHIFT, "f"]).unwrap();
     let query = wd.testid("search-input").unwrap();
     wd.type_text(&query, "courier").unwrap();
@@ -297,12 +322,25 @@ fn the_whole_agent_day() {
     app.screenshot("offline-search").unwrap();
     let wd = app.wd();
     wd.click(&hit).unwrap();
+    // Leaving search restores the list beside the conversation.
+    wd.wait(&contact_row(&maria), LONG).unwrap();
+    assert_eq!(wd.value(&wd.testid("contact-search").unwrap()).unwrap(), "");
 
     // 10. A reply written offline waits in the outbox…
     let input = wd.testid("composer-input").unwrap();
     wd.type_text(&input, &format!("Written on the train.{ENTER}"))
         .unwrap();
     wait_message(wd, "Written on the train.", Some("pending"));
+    // The row previews the waiting reply (and sorts by it).
+    wd.wait_text(
+        &format!(
+            "{} [data-testid=\"contact-pending-preview\"]",
+            contact_row(&maria)
+        ),
+        LONG,
+        |t| t.contains("You: Written on the train."),
+    )
+    .unwrap();
     wd.wait_text("[data-testid=\"outbox-count\"]", LONG, |t| {
         t.contains("1 waiting")
     })
@@ -313,6 +351,10 @@ fn the_whole_agent_day() {
     // 11. …and is delivered once when the server is back.
     let server =
         ServerProcess::start_on(data.path(), &artifacts.join("server.log"), &listen).unwrap();
+    // Retry reconnects now instead of at the next attempt (the banner may already be gone).
+    if let Ok(Some(retry)) = wd.try_find("[data-testid=\"sync-retry\"]") {
+        let _ = wd.click(&retry);
+    }
     wait_message(wd, "Written on the train.", Some("sent"));
     wd.until("the banner goes", LONG, || {
         Ok(wd
