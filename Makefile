@@ -1,7 +1,8 @@
 # IS-Messenger. Each target is a thin call; the scripts hold the logic.
 #   make run    set up what is missing, start the server and the desktop app
-#   make test   everything CI runs: lint, unit and integration tests (the server's on SQLite and
-#               again on a private PostgreSQL), UI checks, end-to-end
+#   make test   everything CI runs: fmt, clippy (in the test build), unit and integration tests
+#               (the server's on SQLite and again on a private PostgreSQL), UI checks, end-to-end
+#   make lint   fmt and clippy alone
 #   make e2e    only the end-to-end suite, inside a headless desktop session
 #   make bench  benchmarks with release builds (prints figures)
 #   make screenshots  the README's screenshots, from the real app on the demo workspace
@@ -10,16 +11,28 @@
 CARGO ?= cargo
 NPM ?= npm
 
+# Clippy lints the workspace's crates while the one shared build compiles them: clippy-driver
+# is the compiler of workspace members (what `cargo clippy` does over a check build), with
+# `-D warnings` as `cargo clippy -- -D warnings` passes it. A separate `cargo clippy
+# --all-targets` would compile every dependency once more in check mode (measured: a cold
+# `cargo test --workspace --no-run` is 1,695 s here, most of it dependencies). Every cargo step
+# of make shares these, so none rebuilds the workspace for another.
+CLIPPY_DRIVER := $(shell command -v clippy-driver 2>/dev/null)
+ifneq ($(CLIPPY_DRIVER),)
+export RUSTC_WORKSPACE_WRAPPER := $(CLIPPY_DRIVER)
+export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+endif
+
 FUZZ_REQUESTS ?= 1000000
 # Optional: stop starting requests after this many seconds (empty: no budget).
 FUZZ_SECONDS ?=
 
-.PHONY: fuzz run test lint ui-deps ui-build ui-test rust-test rust-test-postgres bindings bindings-check e2e e2e-build bench icons clean-data screenshots
+.PHONY: fuzz run test fmt-check lint ui-deps ui-build ui-test rust-test rust-test-postgres bindings bindings-check e2e e2e-build bench icons clean-data screenshots
 
 run:
 	scripts/run
 
-test: lint rust-test ui-test bindings-check e2e
+test: fmt-check rust-test ui-test bindings-check e2e
 	@echo "make test: all passed"
 
 ui-deps:
@@ -29,8 +42,11 @@ ui-deps:
 ui-build: ui-deps
 	$(NPM) --prefix ui run build
 
-lint: ui-build
+fmt-check:
 	$(CARGO) fmt --all --check
+
+# Clippy on its own (make test lints in its build, see CLIPPY_ARGS above).
+lint: ui-build fmt-check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 # Every cargo step of `make test` shares one build, `cargo test --workspace --locked`: a step
@@ -38,6 +54,7 @@ lint: ui-build
 # cargo selection resolves other features and compiles much of the tree a second time.
 # The end-to-end package's own unit tests need no desktop session: they run here.
 rust-test: ui-build
+	@test -n "$(CLIPPY_DRIVER)" || { echo "clippy-driver is missing: rustup component add clippy"; exit 1; }
 	$(CARGO) test --workspace --locked --exclude messenger-e2e
 	CARGO=$(CARGO) scripts/test-binaries run --unit tests
 	CARGO=$(CARGO) scripts/server-tests-on-postgres
