@@ -48,7 +48,7 @@ describe("App", () => {
     const backend = backendWithAda();
     backend.session = {
       server_url: "http://127.0.0.1:8080",
-      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true },
+      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true, capabilities: { administer: false, merge_contacts: false, manage_api_tokens: false } },
     };
     const user = userEvent.setup();
     render(App, { backend });
@@ -61,7 +61,7 @@ describe("App", () => {
     const backend = backendWithAda();
     backend.session = {
       server_url: "http://127.0.0.1:8080",
-      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true },
+      user: { id: "1", name: "Ada Agent", email: "ada@example.com", role: "agent", status: "online", active: true, capabilities: { administer: false, merge_contacts: false, manage_api_tokens: false } },
     };
     const user = userEvent.setup();
     const { unmount } = render(App, { backend });

@@ -52,11 +52,12 @@ pub use message::{
 };
 pub use report::{ConversationReport, DayFigures, DurationStats, ReportFigures, UserFigures};
 pub use settings::{
-    AgentVisibility, CategoryInput, ClosingNoteCategory, ClosingNoteMode, Settings, SettingsPatch,
+    AgentVisibility, CategoryInput, ClosingNoteCategory, ClosingNoteMode, ClosingNoteRules,
+    Settings, SettingsPatch,
 };
 pub use snippet::{RenderSnippetRequest, RenderedSnippet, Snippet, SnippetInput};
 pub use timestamp::Timestamp;
-pub use user::{NewUserRequest, Role, StatusUpdate, User, UserPatch, UserStatus};
+pub use user::{Capabilities, NewUserRequest, Role, StatusUpdate, User, UserPatch, UserStatus};
 pub use workflow::{
     AssignStrategy, AssignTarget, AssignmentCondition, Conditions, Step, Trigger, Workflow,
     WorkflowInput,

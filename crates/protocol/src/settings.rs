@@ -49,6 +49,20 @@ pub struct Settings {
     pub agent_visibility: AgentVisibility,
     /// Minutes without a live connection after which a user shows as offline (1–60).
     pub offline_after_minutes: u32,
+    /// What closing a conversation asks for under `closing_note_mode`, as the server states it.
+    #[serde(default)]
+    pub closing_note: ClosingNoteRules,
+}
+
+/// What closing a conversation asks for: apps show the dialog this describes and never work
+/// it out from the mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClosingNoteRules {
+    /// Whether a closing note is asked for at all (otherwise closing is immediate).
+    pub asked: bool,
+    pub category_required: bool,
+    pub summary_required: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +72,7 @@ impl Default for Settings {
             closing_note_mode: ClosingNoteMode::Optional,
             agent_visibility: AgentVisibility::All,
             offline_after_minutes: 5,
+            closing_note: ClosingNoteRules::default(),
         }
     }
 }

@@ -80,6 +80,23 @@ pub struct User {
     pub status: UserStatus,
     /// Removed users stay in the history but can no longer sign in or be assigned.
     pub active: bool,
+    /// What the user may do, as the server decides it.
+    #[serde(default)]
+    pub capabilities: Capabilities,
+}
+
+/// What a user may do in the workspace, stated by the server from their role: apps show and
+/// hide by it and never work it out themselves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Capabilities {
+    /// Change the workspace: settings, channels, users, snippets, closing-note categories,
+    /// workflows, integrations and custom fields.
+    pub administer: bool,
+    /// Merge one contact into another.
+    pub merge_contacts: bool,
+    /// Create and revoke Developer API tokens.
+    pub manage_api_tokens: bool,
 }
 
 /// `POST /users`.

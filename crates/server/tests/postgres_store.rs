@@ -237,6 +237,7 @@ async fn primitives_answer_as_on_sqlite() {
                     role: Role::Agent,
                     status: messenger_protocol::UserStatus::Offline,
                     active: true,
+                    capabilities: Default::default(),
                 }),
                 now(),
                 None,

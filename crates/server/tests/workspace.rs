@@ -204,6 +204,67 @@ async fn owners_and_managers_administer_and_agents_do_not() {
 }
 
 #[tokio::test]
+async fn the_server_states_capabilities_and_closing_note_rules_as_data() {
+    let t = TestServer::start().await;
+    let (manager_id, manager) = t.user("Mona Manager", "manager").await;
+    let (agent_id, agent) = t.user("Alice Agent", "agent").await;
+    let all = json!({"administer": true, "merge_contacts": true, "manage_api_tokens": true});
+    let none = json!({"administer": false, "merge_contacts": false, "manage_api_tokens": false});
+    // Each user carries what they may do: in the snapshot, the user list and the log.
+    let snap = t.get("/snapshot", &agent).await.ok(200);
+    assert_eq!(snap["me"]["capabilities"], none);
+    let listed = |id: &str| {
+        snap["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == id)
+            .map(|u| u["capabilities"].clone())
+    };
+    assert_eq!(listed(&manager_id), Some(all.clone()));
+    assert_eq!(listed(&agent_id), Some(none.clone()));
+    assert_eq!(t.get("/snapshot", &manager).await.ok(200)["me"]["capabilities"], all);
+    let seq = snap["seq"].as_i64().unwrap();
+    t.patch(&format!("/users/{agent_id}"), &t.owner, json!({"role": "manager"}))
+        .await
+        .ok(200);
+    let page = t.get(&format!("/sync?since={seq}"), &t.owner).await.ok(200);
+    let promoted = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "user.upserted" && e["data"]["id"] == agent_id.as_str())
+        .expect("the promotion is logged");
+    assert_eq!(promoted["data"]["capabilities"], all);
+
+    // The settings say what closing asks for under each mode.
+    for (mode, rules) in [
+        ("disabled", json!({"asked": false, "category_required": false, "summary_required": false})),
+        ("optional", json!({"asked": true, "category_required": false, "summary_required": false})),
+        ("category_required", json!({"asked": true, "category_required": true, "summary_required": false})),
+        ("category_and_summary_required", json!({"asked": true, "category_required": true, "summary_required": true})),
+    ] {
+        let after = t
+            .patch("/settings", &t.owner, json!({"closing_note_mode": mode}))
+            .await
+            .ok(200);
+        assert_eq!(after["closing_note"], rules, "{mode}");
+        assert_eq!(t.get("/settings", &manager).await.ok(200)["closing_note"], rules, "{mode}");
+        assert_eq!(t.get("/snapshot", &manager).await.ok(200)["settings"]["closing_note"], rules);
+    }
+    let page = t.get(&format!("/sync?since={seq}"), &t.owner).await.ok(200);
+    let last = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "settings.updated")
+        .expect("settings changes are logged");
+    assert_eq!(last["data"]["closing_note"]["summary_required"], true);
+}
+
+#[tokio::test]
 async fn status_is_online_or_busy_by_choice_never_offline() {
     let t = TestServer::start().await;
     let (_, agent) = t.user("Alice Agent", "agent").await;

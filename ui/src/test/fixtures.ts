@@ -14,7 +14,17 @@ export function at(minutes: number): string {
 }
 
 export function user(id: string, name: string, role: User["role"] = "agent"): User {
-  return { id, name, email: `${name.split(" ")[0]?.toLowerCase()}@example.com`, role, status: "online", active: true };
+  // What the server states for each role (domain::capabilities).
+  const admin = role !== "agent";
+  return {
+    id,
+    name,
+    email: `${name.split(" ")[0]?.toLowerCase()}@example.com`,
+    role,
+    status: "online",
+    active: true,
+    capabilities: { administer: admin, merge_contacts: admin, manage_api_tokens: admin },
+  };
 }
 
 export const ADA = user("1", "Ada Agent");
@@ -39,6 +49,7 @@ export function workspace(me: User = ADA, overrides: Partial<Workspace> = {}): W
       closing_note_mode: "category_required",
       agent_visibility: "all",
       offline_after_minutes: 5,
+      closing_note: { asked: true, category_required: true, summary_required: false },
     },
     users: [ADA, BOB, CAT],
     channels: [WHATSAPP],

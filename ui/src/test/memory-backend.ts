@@ -78,7 +78,7 @@ export class MemoryBackend implements Backend {
     }
     this.session = {
       server_url: serverUrl,
-      user: { id: "1", name: account.name, email, role: "agent", status: "online", active: true },
+      user: { id: "1", name: account.name, email, role: "agent", status: "online", active: true, capabilities: { administer: false, merge_contacts: false, manage_api_tokens: false } },
     };
     return Promise.resolve(this.session);
   }

@@ -242,6 +242,7 @@ mod tests {
                 role: Role::Agent,
                 status: UserStatus::Online,
                 active: true,
+                capabilities: Default::default(),
             },
         }
     }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_custom_fields.sql"),
     include_str!("migrations/0003_outbox_refusal.sql"),
     include_str!("migrations/0004_pending_in_inbox.sql"),
+    include_str!("migrations/0005_stated_rules.sql"),
 ];
 
 /// Local echo messages sort after every server message.

@@ -16,7 +16,7 @@ const MAX_NAME_CHARS: usize = 100;
 const MAX_TOKENS: usize = 100;
 
 fn require_admin(ctx: &Ctx) -> AppResult<()> {
-    if ctx.me.role.administers() && !ctx.is_api() {
+    if super::capabilities::of(ctx.me.role).manage_api_tokens && !ctx.is_api() {
         Ok(())
     } else {
         Err(AppError::forbidden(

@@ -3,8 +3,8 @@
 
 use messenger_protocol::{
     ActivityKind, Actor, ActorKind, ChannelId, CloseConversationRequest, ClosingNote,
-    ClosingNoteMode, Contact, Conversation, ConversationId, ConversationStatus, ErrorCode,
-    IntegrationEvent, Settings, Timestamp, Trigger, UserId,
+    ClosingNoteMode, ClosingNoteRules, Contact, Conversation, ConversationId, ConversationStatus,
+    ErrorCode, IntegrationEvent, Settings, Timestamp, Trigger, UserId,
 };
 
 use super::{activity, assignment, integrations, persist, reporting, workflows};
@@ -77,6 +77,19 @@ pub fn open_by(
     open(tx, contact, channel, by, at)
 }
 
+/// What closing asks for under a mode: the one statement of it, which the check below applies
+/// and every `Settings` the API sends carries.
+pub fn closing_note_rules(mode: ClosingNoteMode) -> ClosingNoteRules {
+    ClosingNoteRules {
+        asked: mode != ClosingNoteMode::Disabled,
+        category_required: matches!(
+            mode,
+            ClosingNoteMode::CategoryRequired | ClosingNoteMode::CategoryAndSummaryRequired
+        ),
+        summary_required: mode == ClosingNoteMode::CategoryAndSummaryRequired,
+    }
+}
+
 /// Checks a user's closing note against the workspace's mode; returns the note to store.
 pub fn closing_note_for_mode(
     tx: &mut dyn WriteTx,
@@ -91,22 +104,17 @@ pub fn closing_note_for_mode(
         .summary
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
-    let mode = settings.closing_note_mode;
-    if mode == ClosingNoteMode::Disabled {
+    let rules = closing_note_rules(settings.closing_note_mode);
+    if !rules.asked {
         return Ok(None);
     }
-    if category.is_none()
-        && matches!(
-            mode,
-            ClosingNoteMode::CategoryRequired | ClosingNoteMode::CategoryAndSummaryRequired
-        )
-    {
+    if category.is_none() && rules.category_required {
         return Err(AppError::new(
             ErrorCode::ClosingNoteRequired,
             "This workspace requires a closing-note category to close a conversation.",
         ));
     }
-    if summary.is_none() && mode == ClosingNoteMode::CategoryAndSummaryRequired {
+    if summary.is_none() && rules.summary_required {
         return Err(AppError::new(
             ErrorCode::ClosingNoteRequired,
             "This workspace requires a closing-note summary to close a conversation.",

@@ -15,7 +15,7 @@ pub fn merge(
     primary_id: &ContactId,
     secondary_id: &ContactId,
 ) -> AppResult<Contact> {
-    if !ctx.me.role.administers() {
+    if !super::capabilities::of(ctx.me.role).merge_contacts {
         return Err(AppError::forbidden(
             "Only owners and managers can merge contacts.",
         ));

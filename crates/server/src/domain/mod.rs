@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod api_tokens;
 pub mod assignment;
+pub mod capabilities;
 pub mod categories;
 pub mod channels;
 pub mod comments;
@@ -44,7 +45,7 @@ pub struct Ctx {
 impl Ctx {
     /// The context of a request, with the settings as this transaction sees them.
     pub fn load(tx: &mut dyn ReadTx, me: UserRecord, now: Timestamp) -> AppResult<Self> {
-        let settings = tx.settings().map_err(AppError::from)?;
+        let settings = settings::stated(tx.settings().map_err(AppError::from)?);
         Ok(Self {
             me,
             settings,

@@ -7,13 +7,20 @@ use super::{Ctx, persist};
 use crate::error::{AppError, AppResult};
 use crate::store::{Scope, WriteTx};
 
+/// The settings with what the server states from them (the closing-note rules of the mode),
+/// as every answer and event carries them.
+pub fn stated(mut settings: Settings) -> Settings {
+    settings.closing_note = super::conversations::closing_note_rules(settings.closing_note_mode);
+    settings
+}
+
 pub fn update(tx: &mut dyn WriteTx, ctx: &Ctx, patch: SettingsPatch) -> AppResult<Settings> {
     if !ctx.me.role.administers() {
         return Err(AppError::forbidden(
             "Only owners and managers can change settings.",
         ));
     }
-    let before = tx.settings()?;
+    let before = stated(tx.settings()?);
     let mut after = before.clone();
     if let Some(v) = patch.unassign_on_close {
         after.unassign_on_close = v;
@@ -32,6 +39,7 @@ pub fn update(tx: &mut dyn WriteTx, ctx: &Ctx, patch: SettingsPatch) -> AppResul
         }
         after.offline_after_minutes = v;
     }
+    let after = stated(after);
     if after == before {
         return Ok(after);
     }

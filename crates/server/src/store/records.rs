@@ -99,6 +99,7 @@ impl UserRecord {
             role: self.role,
             status: self.status,
             active: self.active,
+            capabilities: crate::domain::capabilities::of(self.role),
         }
     }
 }

@@ -4,6 +4,7 @@
 import { getContext, setContext } from "svelte";
 import { type Backend, errorText } from "../backend";
 import type { AgentEvent } from "../bindings/AgentEvent";
+import type { Capabilities } from "../bindings/Capabilities";
 import type { Contact } from "../bindings/Contact";
 import type { ContactId } from "../bindings/ContactId";
 import type { Session } from "../bindings/Session";
@@ -172,8 +173,9 @@ export class AppState {
     return this.workspace?.me ?? this.session.user;
   }
 
-  get administers(): boolean {
-    return this.me.role === "owner" || this.me.role === "manager";
+  /** What the server says the signed-in user may do. */
+  get may(): Capabilities {
+    return this.me.capabilities;
   }
 
   get online(): boolean {
@@ -228,7 +230,7 @@ export class AppState {
   requestClose(): void {
     const contact = this.conversation.details?.contact;
     if (!contact?.open_conversation_id) return;
-    if (this.workspace?.settings.closing_note_mode === "disabled") {
+    if (this.workspace?.settings.closing_note.asked === false) {
       const conversation = contact.open_conversation_id;
       void this.act("Could not close the conversation", () =>
         this.backend.closeConversation(contact.id, conversation, null, null),

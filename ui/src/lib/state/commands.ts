@@ -32,7 +32,7 @@ export function commands(app: AppState): Command[] {
     { id: "shortcuts", title: "Keyboard shortcuts", group: "Navigate", shortcuts: ["?"], run: () => (app.overlay = "shortcuts") },
     { id: "go-inbox", title: "Go to inbox", group: "Navigate", shortcuts: ["mod+1"], run: goInbox },
     { id: "go-dashboard", title: "Go to dashboard", group: "Navigate", shortcuts: ["mod+2"], run: () => ((app.route = "dashboard"), (app.overlay = null)) },
-    { id: "go-settings", title: "Go to settings", group: "Navigate", shortcuts: ["mod+3"], when: () => app.administers, run: () => ((app.route = "settings"), (app.overlay = null)) },
+    { id: "go-settings", title: "Go to settings", group: "Navigate", shortcuts: ["mod+3"], when: () => app.may.administer, run: () => ((app.route = "settings"), (app.overlay = null)) },
     { id: "view-all", title: "Show all contacts", group: "Navigate", shortcuts: ["1"], run: view("all") },
     { id: "view-mine", title: "Show my contacts", group: "Navigate", shortcuts: ["2"], run: view("mine") },
     { id: "view-unassigned", title: "Show unassigned contacts", group: "Navigate", shortcuts: ["3"], run: view("unassigned") },
@@ -109,7 +109,7 @@ export function commands(app: AppState): Command[] {
       when: () => hasContact() && contact()?.open_conversation_id !== null,
       run: () => app.requestClose(),
     },
-    { id: "merge", title: "Merge with another contact…", group: "Conversation", when: () => hasContact() && app.administers, run: () => (app.dialog = "merge") },
+    { id: "merge", title: "Merge with another contact…", group: "Conversation", when: () => hasContact() && app.may.merge_contacts, run: () => (app.dialog = "merge") },
 
     { id: "status-online", title: "Set my status to online", group: "Status", when: () => app.me.status !== "online", run: write("Could not change your status", () => app.backend.setStatus("online")) },
     { id: "status-busy", title: "Set my status to busy", group: "Status", when: () => app.me.status !== "busy", run: write("Could not change your status", () => app.backend.setStatus("busy")) },

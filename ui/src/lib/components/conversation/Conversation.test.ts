@@ -126,9 +126,27 @@ describe("Conversation", () => {
     await waitFor(() => expect(screen.getByTestId("conversation-open")).toBeInTheDocument());
   });
 
+  it("asks for what the server says closing requires", async () => {
+    const backend = seeded();
+    if (backend.workspaceData) {
+      backend.workspaceData.settings.closing_note_mode = "category_and_summary_required";
+      backend.workspaceData.settings.closing_note = { asked: true, category_required: true, summary_required: true };
+    }
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    await user.click(screen.getByTestId("conversation-close"));
+    await user.selectOptions(await screen.findByTestId("closing-note-category"), "Resolved");
+    await user.click(screen.getByTestId("closing-note-submit"));
+    expect(await screen.findByTestId("closing-note-error")).toHaveTextContent("a summary");
+    expect(backend.callsOf("closeConversation")).toEqual([]);
+  });
+
   it("closes at once when the workspace has closing notes turned off, and reopens", async () => {
     const backend = seeded();
-    if (backend.workspaceData) backend.workspaceData.settings.closing_note_mode = "disabled";
+    if (backend.workspaceData) {
+      backend.workspaceData.settings.closing_note_mode = "disabled";
+      backend.workspaceData.settings.closing_note = { asked: false, category_required: false, summary_required: false };
+    }
     const { user } = await renderApp(backend);
     await openContact(user, "10");
     await user.click(screen.getByTestId("conversation-close"));
