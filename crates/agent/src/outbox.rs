@@ -149,12 +149,9 @@ pub fn enqueue(account: &Arc<Account>, write: Write) -> AgentResult<OutboxItem> 
                 Some(Echo::Comment(echo)),
             )
         }
+        // Shown at once as a pending change beside the server's state (PendingChanges),
+        // never written into the cached contact.
         Write::Assign { contact, user } => {
-            // Optimistic: the list shows the new assignee at once.
-            if let Some(mut c) = cache.contact(&contact)? {
-                c.assignee_id = user.clone();
-                cache.put_contact(&c)?;
-            }
             (Some(contact), OutboxKind::Assign { user_id: user }, None)
         }
         Write::Open { contact } => (Some(contact), OutboxKind::OpenConversation, None),
@@ -163,21 +160,15 @@ pub fn enqueue(account: &Arc<Account>, write: Write) -> AgentResult<OutboxItem> 
             conversation,
             category,
             summary,
-        } => {
-            if let Some(mut c) = cache.contact(&contact)? {
-                c.open_conversation_id = None;
-                cache.put_contact(&c)?;
-            }
-            (
-                Some(contact),
-                OutboxKind::CloseConversation {
-                    conversation_id: conversation,
-                    category,
-                    summary,
-                },
-                None,
-            )
-        }
+        } => (
+            Some(contact),
+            OutboxKind::CloseConversation {
+                conversation_id: conversation,
+                category,
+                summary,
+            },
+            None,
+        ),
         Write::Status { status } => (None, OutboxKind::SetStatus { status }, None),
     };
     let item = cache.enqueue(&client_id, contact.as_ref(), &kind, echo, now)?;
@@ -253,7 +244,6 @@ pub async fn flush(account: &Arc<Account>) -> AgentResult<Flushed> {
                 account
                     .cache
                     .outbox_fail(item.id, &e.to_string(), Refusal::of(&e).as_ref())?;
-                restore(account, &item).await;
                 report.failed += 1;
             }
         }
@@ -268,21 +258,6 @@ pub async fn flush(account: &Arc<Account>) -> AgentResult<Flushed> {
         account.emit_outbox();
     }
     Ok(report)
-}
-
-/// After a refused optimistic change, the contact is read again from the server.
-async fn restore(account: &Arc<Account>, item: &OutboxItem) {
-    if !matches!(
-        item.kind,
-        OutboxKind::Assign { .. } | OutboxKind::CloseConversation { .. }
-    ) {
-        return;
-    }
-    if let Some(c) = &item.contact_id
-        && let Ok(fresh) = account.client.contact(c).await
-    {
-        let _ = account.cache.put_contact(&fresh);
-    }
 }
 
 async fn upload(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use messenger_protocol::{
     Channel, ClosingNoteCategory, Comment, Contact, ContactId, Conversation, ConversationReport,
-    CustomField, Message, Settings, Snippet, Timestamp, User,
+    CustomField, Message, Settings, Snippet, Timestamp, User, UserId,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::{ExportError, TS};
@@ -157,6 +157,8 @@ pub struct InboxRow {
     pub unread: u32,
     /// The newest reply still in the outbox: the row previews it and sorts by its time.
     pub pending: Option<PendingReply>,
+    /// Assignment or open/close on its way.
+    pub changes: PendingChanges,
 }
 
 /// A reply written here and not yet confirmed by the server.
@@ -265,6 +267,25 @@ pub struct ContactDetails {
     pub conversations: Vec<Conversation>,
     pub channels: Vec<Channel>,
     pub unread: u32,
+    /// Changes written here and not yet confirmed.
+    pub changes: PendingChanges,
+}
+
+/// Changes of a contact written here and still in the outbox. They are shown beside the
+/// server's state and never written into it: the server's answer replaces them, and a refusal
+/// leaves the server's state as it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingChanges {
+    /// The assignment last asked for.
+    pub assignee: Option<PendingAssignee>,
+    /// The conversation's state last asked for: `true` to open, `false` to close.
+    pub open: Option<bool>,
+}
+
+/// An assignment on its way (`user_id: null` unassigns).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingAssignee {
+    pub user_id: Option<UserId>,
 }
 
 /// Reference data the UI needs everywhere.

@@ -167,17 +167,32 @@ async fn inbox_views_counts_unread_and_focus() {
         .inbox(&q(ContactView::All, InboxSortOrder::WaitingLongest))
         .unwrap();
     assert_eq!(waiting.rows[0].contact.id, one, "waiting longest first");
-    a.assign(&two, Some(a.account().unwrap().session.user.id.clone()))
+    let me = a.account().unwrap().session.user.id.clone();
+    a.assign(&two, Some(me.clone())).unwrap();
+    // At once: the row shows the assignment on its way, beside the server's state.
+    let row = a
+        .inbox(&q(ContactView::All, InboxSortOrder::Newest))
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.contact.id == two)
         .unwrap();
     assert_eq!(
-        a.inbox(&q(ContactView::Mine, InboxSortOrder::Newest))
-            .unwrap()
-            .total,
-        1,
-        "optimistic at once"
+        row.contact.assignee_id, None,
+        "the server's state is kept apart"
+    );
+    assert_eq!(
+        row.changes.assignee.and_then(|p| p.user_id),
+        Some(me.clone())
     );
     until("the assignment to settle", 10, || {
         a.outbox().unwrap().is_empty()
+    })
+    .await;
+    // The server's answer replaces it: Mine holds the contact.
+    until("the contact in Mine", 10, || {
+        a.inbox(&q(ContactView::Mine, InboxSortOrder::Newest))
+            .is_ok_and(|p| p.total == 1)
     })
     .await;
     let counts = a.inbox_counts(StatusFilter::Open).unwrap();

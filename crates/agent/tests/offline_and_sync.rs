@@ -133,6 +133,22 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
             first.pending.map(|p| p.text).as_deref(),
             Some("Yes, until 18:00")
         );
+        // Assigning the other contact waits beside the server's state, which stays as it was.
+        let me = a.workspace().unwrap().unwrap().me.id;
+        a.assign(&later, Some(me.clone())).unwrap();
+        let details = a.contact_details(&later).unwrap().unwrap();
+        assert_eq!(details.contact.assignee_id, None);
+        assert_eq!(
+            details.changes.assignee,
+            Some(messenger_agent::view::PendingAssignee {
+                user_id: Some(me.clone())
+            })
+        );
+        let row = a.inbox(&all_open()).unwrap().rows.remove(1);
+        assert_eq!(
+            (row.contact.id.clone(), row.changes.assignee.is_some()),
+            (later.clone(), true)
+        );
         a.add_comment(&contact, "Asked about hours".into(), Vec::new())
             .unwrap();
         // Shown at once, pending.
@@ -140,12 +156,12 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
             texts(&a, &contact).last().unwrap(),
             &("Yes, until 18:00".to_owned(), true)
         );
-        assert_eq!(a.outbox().unwrap().len(), 2);
+        assert_eq!(a.outbox().unwrap().len(), 3);
         a.shutdown();
     }
     // The app restarts, still offline: the outbox is intact.
     let a = agent(adir.path());
-    assert_eq!(a.outbox().unwrap().len(), 2);
+    assert_eq!(a.outbox().unwrap().len(), 3);
     server.restart().await;
     a.start().unwrap();
     until("the outbox to empty", 15, || {
@@ -167,6 +183,20 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
     // Delivered, the row shows the server's preview again, still first.
     let first = a.inbox(&all_open()).unwrap().rows.remove(0);
     assert_eq!((first.contact.id, first.pending), (contact.clone(), None));
+    // The assignment went through: the server's state says it, and nothing is pending.
+    until("the assignment of the other contact", 10, || {
+        a.contact_details(&later)
+            .unwrap()
+            .unwrap()
+            .contact
+            .assignee_id
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        a.contact_details(&later).unwrap().unwrap().changes,
+        Default::default()
+    );
     // Replying assigned the contact to Ada, as the server's rule says; the cache shows it.
     until("the assignment to arrive", 10, || {
         a.contact_details(&contact)
@@ -402,8 +432,12 @@ async fn refused_writes_fail_with_the_servers_reason_and_can_be_retried_or_disca
         (refusal.code.as_str(), refusal.status, refusal.recoverable),
         ("closing_note_required", 422, true)
     );
-    // The optimistic change was undone from the server's truth.
-    until("the contact to be open again", 10, || {
+    // The server's state was never overwritten: the contact is open, and nothing is pending.
+    assert_eq!(
+        a.contact_details(&contact).unwrap().unwrap().changes,
+        Default::default()
+    );
+    until("the contact to be open", 10, || {
         a.contact_details(&contact)
             .unwrap()
             .unwrap()

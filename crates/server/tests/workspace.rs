@@ -223,11 +223,18 @@ async fn the_server_states_capabilities_and_closing_note_rules_as_data() {
     };
     assert_eq!(listed(&manager_id), Some(all.clone()));
     assert_eq!(listed(&agent_id), Some(none.clone()));
-    assert_eq!(t.get("/snapshot", &manager).await.ok(200)["me"]["capabilities"], all);
+    assert_eq!(
+        t.get("/snapshot", &manager).await.ok(200)["me"]["capabilities"],
+        all
+    );
     let seq = snap["seq"].as_i64().unwrap();
-    t.patch(&format!("/users/{agent_id}"), &t.owner, json!({"role": "manager"}))
-        .await
-        .ok(200);
+    t.patch(
+        &format!("/users/{agent_id}"),
+        &t.owner,
+        json!({"role": "manager"}),
+    )
+    .await
+    .ok(200);
     let page = t.get(&format!("/sync?since={seq}"), &t.owner).await.ok(200);
     let promoted = page["events"]
         .as_array()
@@ -240,18 +247,37 @@ async fn the_server_states_capabilities_and_closing_note_rules_as_data() {
 
     // The settings say what closing asks for under each mode.
     for (mode, rules) in [
-        ("disabled", json!({"asked": false, "category_required": false, "summary_required": false})),
-        ("optional", json!({"asked": true, "category_required": false, "summary_required": false})),
-        ("category_required", json!({"asked": true, "category_required": true, "summary_required": false})),
-        ("category_and_summary_required", json!({"asked": true, "category_required": true, "summary_required": true})),
+        (
+            "disabled",
+            json!({"asked": false, "category_required": false, "summary_required": false}),
+        ),
+        (
+            "optional",
+            json!({"asked": true, "category_required": false, "summary_required": false}),
+        ),
+        (
+            "category_required",
+            json!({"asked": true, "category_required": true, "summary_required": false}),
+        ),
+        (
+            "category_and_summary_required",
+            json!({"asked": true, "category_required": true, "summary_required": true}),
+        ),
     ] {
         let after = t
             .patch("/settings", &t.owner, json!({"closing_note_mode": mode}))
             .await
             .ok(200);
         assert_eq!(after["closing_note"], rules, "{mode}");
-        assert_eq!(t.get("/settings", &manager).await.ok(200)["closing_note"], rules, "{mode}");
-        assert_eq!(t.get("/snapshot", &manager).await.ok(200)["settings"]["closing_note"], rules);
+        assert_eq!(
+            t.get("/settings", &manager).await.ok(200)["closing_note"],
+            rules,
+            "{mode}"
+        );
+        assert_eq!(
+            t.get("/snapshot", &manager).await.ok(200)["settings"]["closing_note"],
+            rules
+        );
     }
     let page = t.get(&format!("/sync?since={seq}"), &t.owner).await.ok(200);
     let last = page["events"]

@@ -10,6 +10,7 @@ import type { InboxQuery } from "../lib/bindings/InboxQuery";
 import type { InboxRow } from "../lib/bindings/InboxRow";
 import type { Message } from "../lib/bindings/Message";
 import type { OutboxEntry } from "../lib/bindings/OutboxEntry";
+import type { PendingChanges } from "../lib/bindings/PendingChanges";
 import type { ReportView } from "../lib/bindings/ReportView";
 import type { SearchHit } from "../lib/bindings/SearchHit";
 import type { Session } from "../lib/bindings/Session";
@@ -20,6 +21,8 @@ import type { TokenStorage } from "../lib/bindings/TokenStorage";
 import type { VoiceDraft } from "../lib/bindings/VoiceDraft";
 import type { Workspace } from "../lib/bindings/Workspace";
 import { T0, message } from "./fixtures";
+
+const NO_CHANGES: PendingChanges = { assignee: null, open: null };
 
 type Call = { method: string; args: unknown[] };
 
@@ -121,6 +124,10 @@ export class MemoryBackend implements Backend {
     return true;
   }
 
+  /** Assignments and open/close still in the outbox, per contact (this fake's server answers at
+   * once, so only tests set them). */
+  pendingChanges = new Map<string, PendingChanges>();
+
   /** Replies waiting in the outbox, newest per contact (the agent keeps them in its cache). */
   pendingReplies = new Map<string, { text: string; at: string }>();
 
@@ -135,7 +142,12 @@ export class MemoryBackend implements Backend {
       .sort((a, b) => activity(b).localeCompare(activity(a)));
     const rows: InboxRow[] = all
       .slice(q.offset, q.offset + q.limit)
-      .map((contact) => ({ contact, unread: this.unread.get(contact.id) ?? 0, pending: this.pendingReplies.get(contact.id) ?? null }));
+      .map((contact) => ({
+        contact,
+        unread: this.unread.get(contact.id) ?? 0,
+        pending: this.pendingReplies.get(contact.id) ?? null,
+        changes: this.pendingChanges.get(contact.id) ?? NO_CHANGES,
+      }));
     return Promise.resolve({ rows, total: all.length });
   }
 
@@ -171,6 +183,7 @@ export class MemoryBackend implements Backend {
       conversations: this.conversations.get(contactId) ?? [],
       channels: this.workspaceData?.channels ?? [],
       unread: this.unread.get(contactId) ?? 0,
+      changes: this.pendingChanges.get(contactId) ?? NO_CHANGES,
     });
   }
 

@@ -99,6 +99,7 @@ impl Cache {
                 r.get::<_, Option<String>>(3)?,
             ))
         })?;
+        let mut changes = super::outbox_store::pending_changes(&conn, None)?;
         let mut out = Vec::new();
         for row in rows {
             let (json, unread, pending_at, pending_text) = row?;
@@ -109,6 +110,7 @@ impl Cache {
                 _ => None,
             };
             out.push(InboxRow {
+                changes: changes.remove(&contact.id).unwrap_or_default(),
                 contact,
                 unread: u32::try_from(unread).unwrap_or(0),
                 pending,

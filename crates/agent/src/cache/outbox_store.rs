@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::{Cache, LOCAL_SORT_BASE, entities};
 use crate::error::{AgentError, AgentResult};
-use crate::view::Refusal;
+use crate::view::{PendingAssignee, PendingChanges, Refusal};
 
 /// A file copied into the agent's staging directory, waiting to be uploaded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -151,6 +151,38 @@ fn item(raw: Raw) -> AgentResult<OutboxItem> {
         next_attempt_at: next,
         created_at: Timestamp::from_millis(created).unwrap_or(Timestamp::EPOCH),
     })
+}
+
+/// The changes of contacts still queued in the outbox (assign, open, close), the last asked
+/// for winning; `only` limits them to one contact.
+pub(super) fn pending_changes(
+    conn: &rusqlite::Connection,
+    only: Option<&ContactId>,
+) -> AgentResult<std::collections::HashMap<ContactId, PendingChanges>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT contact_id, payload FROM outbox
+         WHERE state = 'queued' AND contact_id IS NOT NULL AND (?1 IS NULL OR contact_id = ?1)
+           AND kind IN ('assign', 'open_conversation', 'close_conversation')
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([only.map(|c| c.as_str())], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = std::collections::HashMap::<ContactId, PendingChanges>::new();
+    for row in rows {
+        let (contact, payload) = row?;
+        let Ok(kind) = serde_json::from_str::<OutboxKind>(&payload) else {
+            continue;
+        };
+        let changes = out.entry(ContactId(contact)).or_default();
+        match kind {
+            OutboxKind::Assign { user_id } => changes.assignee = Some(PendingAssignee { user_id }),
+            OutboxKind::OpenConversation => changes.open = Some(true),
+            OutboxKind::CloseConversation { .. } => changes.open = Some(false),
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 impl Cache {

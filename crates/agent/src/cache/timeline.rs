@@ -160,11 +160,15 @@ impl Cache {
                 channels.push(parse::<Channel>(&j)?);
             }
         }
+        let changes = super::outbox_store::pending_changes(&conn, Some(id))?
+            .remove(id)
+            .unwrap_or_default();
         Ok(Some(ContactDetails {
             contact,
             conversations,
             channels,
             unread: u32::try_from(unread).unwrap_or(0),
+            changes,
         }))
     }
 

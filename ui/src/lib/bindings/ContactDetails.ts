@@ -2,6 +2,7 @@
 import type { Channel } from "./Channel";
 import type { Contact } from "./Contact";
 import type { Conversation } from "./Conversation";
+import type { PendingChanges } from "./PendingChanges";
 
 /**
  * The contact drawer.
@@ -10,4 +11,8 @@ export type ContactDetails = { contact: Contact,
 /**
  * Oldest first.
  */
-conversations: Array<Conversation>, channels: Array<Channel>, unread: number, };
+conversations: Array<Conversation>, channels: Array<Channel>, unread: number, 
+/**
+ * Changes written here and not yet confirmed.
+ */
+changes: PendingChanges, };

@@ -126,6 +126,29 @@ describe("Conversation", () => {
     await waitFor(() => expect(screen.getByTestId("conversation-open")).toBeInTheDocument());
   });
 
+  it("shows an assignment and a close on their way beside the server's state", async () => {
+    const backend = seeded();
+    backend.pendingChanges.set("10", { assignee: { user_id: BOB.id }, open: false });
+    const { user } = await renderApp(backend);
+    await openContact(user, "10");
+    const select = screen.getByTestId("assignee-select");
+    expect(select.dataset.assigneeId).toBe("");
+    expect(select.dataset.pendingAssigneeId).toBe(BOB.id);
+    expect(select).toHaveTextContent(BOB.name);
+    expect(within(select).getByTestId("assignee-pending")).toBeInTheDocument();
+    expect(screen.getByTestId("conversation-pending")).toHaveTextContent("Closing…");
+    expect(screen.queryByTestId("conversation-close")).toBeNull();
+    const row = screen.getAllByTestId("contact-item").find((r) => r.dataset.contactId === "10") as HTMLElement;
+    expect(row.querySelector(".assignee")).toHaveAttribute("data-pending", "true");
+    // The server's answer replaces them.
+    backend.pendingChanges.delete("10");
+    backend.contacts = backend.contacts.map((c) => (c.id === "10" ? { ...c, assignee_id: BOB.id, open_conversation_id: null } : c));
+    backend.emit({ type: "contacts_changed", ids: ["10"] });
+    await waitFor(() => expect(screen.getByTestId("assignee-select").dataset.assigneeId).toBe(BOB.id));
+    expect(screen.queryByTestId("assignee-pending")).toBeNull();
+    expect(await screen.findByTestId("conversation-open")).toBeInTheDocument();
+  });
+
   it("asks for what the server says closing requires", async () => {
     const backend = seeded();
     if (backend.workspaceData) {
