@@ -6,7 +6,7 @@ use messenger_agent::view::{CommandError, CommandErrorKind};
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
 
-use super::{CommandResult, shown};
+use super::{CommandResult, off_main, shown};
 use crate::shell_state::ShellState;
 
 /// The header carrying the file's name (URI-encoded), since the body is the raw bytes.
@@ -21,7 +21,10 @@ fn invalid(message: &str) -> CommandError {
 
 /// Raw bytes in the body (no JSON round trip for large files).
 #[tauri::command]
-pub fn stage_file(state: State<'_, ShellState>, request: Request<'_>) -> CommandResult<StagedFile> {
+pub async fn stage_file(
+    state: State<'_, ShellState>,
+    request: Request<'_>,
+) -> CommandResult<StagedFile> {
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(invalid("The file did not arrive as bytes."));
     };
@@ -31,7 +34,9 @@ pub fn stage_file(state: State<'_, ShellState>, request: Request<'_>) -> Command
         .and_then(|v| v.to_str().ok())
         .map(percent_decode)
         .unwrap_or_else(|| "file".into());
-    state.agent()?.stage_bytes(&name, bytes).map_err(shown)
+    // The body belongs to the request; the copy is written to disk off the window's thread.
+    let bytes = bytes.clone();
+    off_main(&state, move |agent| agent.stage_bytes(&name, &bytes)).await
 }
 
 /// Decodes `%XX` escapes (what `encodeURIComponent` writes); anything malformed stays as is.

@@ -5,45 +5,48 @@ use messenger_agent::view::{InboxCounts, InboxPage, OutboxEntry, SearchHit, Sync
 use messenger_protocol::{ContactId, StatusFilter};
 use tauri::State;
 
-use super::{CommandResult, shown};
+use super::{CommandResult, off_main, shown};
 use crate::shell_state::ShellState;
 
 #[tauri::command]
-pub fn inbox(state: State<'_, ShellState>, query: InboxQuery) -> CommandResult<InboxPage> {
-    state.agent()?.inbox(&query).map_err(shown)
+pub async fn inbox(state: State<'_, ShellState>, query: InboxQuery) -> CommandResult<InboxPage> {
+    off_main(&state, move |agent| agent.inbox(&query)).await
 }
 
 #[tauri::command]
-pub fn inbox_counts(
+pub async fn inbox_counts(
     state: State<'_, ShellState>,
     status: StatusFilter,
 ) -> CommandResult<InboxCounts> {
-    state.agent()?.inbox_counts(status).map_err(shown)
+    off_main(&state, move |agent| agent.inbox_counts(status)).await
 }
 
 #[tauri::command]
-pub fn search(
+pub async fn search(
     state: State<'_, ShellState>,
     query: String,
     limit: u32,
 ) -> CommandResult<Vec<SearchHit>> {
-    state.agent()?.search(&query, limit).map_err(shown)
+    off_main(&state, move |agent| agent.search(&query, limit)).await
 }
 
 /// The contact on screen (its messages count as read and are not notified about).
 #[tauri::command]
-pub fn focus(state: State<'_, ShellState>, contact_id: Option<ContactId>) -> CommandResult<()> {
-    state.agent()?.focus(contact_id).map_err(shown)
+pub async fn focus(
+    state: State<'_, ShellState>,
+    contact_id: Option<ContactId>,
+) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.focus(contact_id)).await
 }
 
 #[tauri::command]
-pub fn sync_state(state: State<'_, ShellState>) -> CommandResult<SyncState> {
-    state.agent()?.sync_state().map_err(shown)
+pub async fn sync_state(state: State<'_, ShellState>) -> CommandResult<SyncState> {
+    off_main(&state, move |agent| agent.sync_state()).await
 }
 
 #[tauri::command]
-pub fn outbox(state: State<'_, ShellState>) -> CommandResult<Vec<OutboxEntry>> {
-    state.agent()?.outbox().map_err(shown)
+pub async fn outbox(state: State<'_, ShellState>) -> CommandResult<Vec<OutboxEntry>> {
+    off_main(&state, move |agent| agent.outbox()).await
 }
 
 /// Tries to deliver the outbox now; answers how many items are still waiting.
@@ -56,16 +59,16 @@ pub async fn flush_outbox(state: State<'_, ShellState>) -> CommandResult<u32> {
 
 /// Offline or stopped: try the server now.
 #[tauri::command]
-pub fn retry_sync(state: State<'_, ShellState>) -> CommandResult<()> {
-    state.agent()?.retry_sync().map_err(shown)
+pub async fn retry_sync(state: State<'_, ShellState>) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.retry_sync()).await
 }
 
 #[tauri::command]
-pub fn retry_outbox_item(state: State<'_, ShellState>, id: i64) -> CommandResult<()> {
-    state.agent()?.retry(id).map_err(shown)
+pub async fn retry_outbox_item(state: State<'_, ShellState>, id: i64) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.retry(id)).await
 }
 
 #[tauri::command]
-pub fn discard_outbox_item(state: State<'_, ShellState>, id: i64) -> CommandResult<()> {
-    state.agent()?.discard(id).map_err(shown)
+pub async fn discard_outbox_item(state: State<'_, ShellState>, id: i64) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.discard(id)).await
 }

@@ -5,17 +5,19 @@ use std::time::Instant;
 
 use tauri::State;
 
+use super::CommandResult;
 use crate::shell_state::ShellState;
 
 /// An error the window could not handle (an exception in the UI), kept in the app's log.
 #[tauri::command]
-pub fn log_ui_error(message: String) {
+pub async fn log_ui_error(message: String) {
     tracing::error!("the window reported: {message}");
 }
 
 #[tauri::command]
-pub fn mark(state: State<'_, ShellState>, name: String) {
+pub async fn mark(state: State<'_, ShellState>, name: String) -> CommandResult<()> {
     log(state.started, &name);
+    Ok(())
 }
 
 /// Logs a milestone in the fixed shape the benchmark parses: `mark: <name> at <ms> ms`.

@@ -3,20 +3,21 @@
 use messenger_agent::view::{Session, SignInDefaults, TokenStorage};
 use tauri::State;
 
-use super::{CommandResult, shown};
+use super::{CommandResult, off_main, shown};
 use crate::shell_state::ShellState;
 
 #[tauri::command]
-pub fn sign_in_defaults(state: State<'_, ShellState>) -> CommandResult<SignInDefaults> {
-    let agent = state.agent()?;
-    agent
-        .sign_in_defaults(state.preset_server_url.as_deref())
-        .map_err(shown)
+pub async fn sign_in_defaults(state: State<'_, ShellState>) -> CommandResult<SignInDefaults> {
+    let preset = state.preset_server_url.clone();
+    off_main(&state, move |agent| {
+        agent.sign_in_defaults(preset.as_deref())
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn current_session(state: State<'_, ShellState>) -> CommandResult<Option<Session>> {
-    state.agent()?.session().map_err(shown)
+pub async fn current_session(state: State<'_, ShellState>) -> CommandResult<Option<Session>> {
+    off_main(&state, move |agent| agent.session()).await
 }
 
 /// Signs in and starts syncing at once.
@@ -43,6 +44,6 @@ pub async fn sign_out(state: State<'_, ShellState>) -> CommandResult<()> {
 
 /// Where the session token is kept: the app says so when it is not the OS keychain.
 #[tauri::command]
-pub fn token_storage(state: State<'_, ShellState>) -> CommandResult<TokenStorage> {
-    Ok(state.agent()?.token_storage())
+pub async fn token_storage(state: State<'_, ShellState>) -> CommandResult<TokenStorage> {
+    off_main(&state, move |agent| Ok(agent.token_storage())).await
 }

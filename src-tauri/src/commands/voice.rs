@@ -4,20 +4,20 @@ use messenger_agent::view::{RecordingStarted, VoiceDraft, VoiceInput};
 use messenger_protocol::ContactId;
 use tauri::State;
 
-use super::{CommandResult, shown};
+use super::{CommandResult, off_main, shown};
 use crate::shell_state::ShellState;
 
 #[tauri::command]
-pub fn voice_inputs(state: State<'_, ShellState>) -> CommandResult<Vec<VoiceInput>> {
-    state.agent()?.voice_inputs().map_err(shown)
+pub async fn voice_inputs(state: State<'_, ShellState>) -> CommandResult<Vec<VoiceInput>> {
+    off_main(&state, move |agent| agent.voice_inputs()).await
 }
 
 #[tauri::command]
-pub fn start_recording(
+pub async fn start_recording(
     state: State<'_, ShellState>,
     device: Option<String>,
 ) -> CommandResult<RecordingStarted> {
-    state.agent()?.start_recording(device).map_err(shown)
+    off_main(&state, move |agent| agent.start_recording(device)).await
 }
 
 #[tauri::command]
@@ -26,29 +26,28 @@ pub async fn stop_recording(state: State<'_, ShellState>) -> CommandResult<Voice
 }
 
 #[tauri::command]
-pub fn cancel_recording(state: State<'_, ShellState>) -> CommandResult<()> {
-    state.agent()?.cancel_recording().map_err(shown)
+pub async fn cancel_recording(state: State<'_, ShellState>) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.cancel_recording()).await
 }
 
 #[tauri::command]
-pub fn voice_drafts(state: State<'_, ShellState>) -> CommandResult<Vec<VoiceDraft>> {
-    state.agent()?.voice_drafts().map_err(shown)
+pub async fn voice_drafts(state: State<'_, ShellState>) -> CommandResult<Vec<VoiceDraft>> {
+    off_main(&state, move |agent| agent.voice_drafts()).await
 }
 
 #[tauri::command]
-pub fn discard_voice_draft(state: State<'_, ShellState>, id: String) -> CommandResult<()> {
-    state.agent()?.discard_voice_draft(&id).map_err(shown)
+pub async fn discard_voice_draft(state: State<'_, ShellState>, id: String) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.discard_voice_draft(&id)).await
 }
 
 #[tauri::command]
-pub fn send_voice_draft(
+pub async fn send_voice_draft(
     state: State<'_, ShellState>,
     contact_id: ContactId,
     id: String,
 ) -> CommandResult<()> {
-    state
-        .agent()?
-        .send_voice_draft(&contact_id, &id)
-        .map(drop)
-        .map_err(shown)
+    off_main(&state, move |agent| {
+        agent.send_voice_draft(&contact_id, &id).map(drop)
+    })
+    .await
 }

@@ -4,28 +4,28 @@ use messenger_agent::view::{ReportView, Workspace};
 use messenger_protocol::UserStatus;
 use tauri::State;
 
-use super::{CommandResult, shown};
+use super::{CommandResult, off_main, shown};
 use crate::shell_state::ShellState;
 
 #[tauri::command]
-pub fn workspace(state: State<'_, ShellState>) -> CommandResult<Option<Workspace>> {
-    state.agent()?.workspace().map_err(shown)
+pub async fn workspace(state: State<'_, ShellState>) -> CommandResult<Option<Workspace>> {
+    off_main(&state, move |agent| agent.workspace()).await
 }
 
 /// Online or busy (offline is what the server decides when the app is gone).
 #[tauri::command]
-pub fn set_status(state: State<'_, ShellState>, status: UserStatus) -> CommandResult<()> {
-    state.agent()?.set_status(status).map(drop).map_err(shown)
+pub async fn set_status(state: State<'_, ShellState>, status: UserStatus) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.set_status(status).map(drop)).await
 }
 
 #[tauri::command]
-pub fn notify_unassigned(state: State<'_, ShellState>) -> CommandResult<bool> {
-    state.agent()?.notify_unassigned().map_err(shown)
+pub async fn notify_unassigned(state: State<'_, ShellState>) -> CommandResult<bool> {
+    off_main(&state, move |agent| agent.notify_unassigned()).await
 }
 
 #[tauri::command]
-pub fn set_notify_unassigned(state: State<'_, ShellState>, on: bool) -> CommandResult<()> {
-    state.agent()?.set_notify_unassigned(on).map_err(shown)
+pub async fn set_notify_unassigned(state: State<'_, ShellState>, on: bool) -> CommandResult<()> {
+    off_main(&state, move |agent| agent.set_notify_unassigned(on)).await
 }
 
 /// The conversation report for a query string (`from=…&to=…`): fresh when the server answers,
