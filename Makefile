@@ -67,12 +67,15 @@ ui-test: ui-deps
 	$(NPM) --prefix ui run check
 	$(NPM) --prefix ui test
 
-# The TypeScript types in ui/src/lib/bindings are generated from the Rust types.
+# The TypeScript types in ui/src/lib/bindings are generated from the Rust types, and the
+# desktop commands' TypeScript (ui/src/lib/backend/commands.ts) from the #[tauri::command]s.
 bindings: ui-build
 	UPDATE_BINDINGS=1 CARGO=$(CARGO) scripts/test-binaries run crates/agent typescript_bindings
+	UPDATE_BINDINGS=1 CARGO=$(CARGO) scripts/test-binaries run --unit src-tauri -- typescript
 
 bindings-check: ui-build
 	CARGO=$(CARGO) scripts/test-binaries run crates/agent typescript_bindings
+	CARGO=$(CARGO) scripts/test-binaries run --unit src-tauri -- typescript
 
 # --workspace --bins: the binaries with the features of the shared test build (a -p build
 # would not be).

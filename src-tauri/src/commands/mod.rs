@@ -7,6 +7,8 @@ pub mod files;
 pub mod inbox;
 pub mod marks;
 pub mod session;
+#[cfg(test)]
+mod typescript;
 pub mod voice;
 pub mod workspace;
 
