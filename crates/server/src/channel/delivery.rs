@@ -4,7 +4,8 @@
 //! What can pass by waiting (a 5xx, 408, 429, a time-out, a broken connection) is retried with
 //! backoff, then the message is marked `failed` with the provider's words. What cannot fails
 //! the message at once: another 4xx (the provider refused this message; its `error.message` is
-//! shown to the agent) or an address the URL guard refuses.
+//! shown to the agent) or an address the URL guard refuses. Messages to one contact leave in
+//! the order they were written: a message waits while an older one to its contact is pending.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ use messenger_protocol::custom_channel::{
     ChannelAttachment, ChannelMessage, OutboundAccepted, OutboundMessage, ProviderError,
 };
 use messenger_protocol::{AttachmentKind, Delivery, IntegrationEvent, Message, MessageId};
+
+/// How long a message waits before looking again whether the older ones to its contact went.
+const ORDER_WAIT_MS: i64 = 250;
 use serde::{Deserialize, Serialize};
 
 use super::url_guard::{self, UrlRefused};
@@ -171,6 +175,11 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
             let Some(message) = tx.message(&message_id)? else {
                 return Ok(None);
             };
+            if message.delivery == Delivery::Pending
+                && tx.outgoing_pending_before(&message.contact_id, &message.id)?
+            {
+                return Ok(Some(Err(())));
+            }
             let channel = match &message.channel_id {
                 Some(id) => tx.channel(id)?,
                 None => None,
@@ -179,12 +188,25 @@ async fn attempt(state: &AppState, job: &JobRecord) -> AppResult<Outcome> {
                 Some(ch) => tx.contact_external_id(&message.contact_id, ch)?,
                 None => None,
             };
-            Ok(Some((message, channel, external)))
+            Ok(Some(Ok((message, channel, external))))
         })
         .await?;
-    let Some((message, channel, external)) = loaded else {
-        finish(state, job.id).await?;
-        return Ok(Outcome::Done);
+    let (message, channel, external) = match loaded {
+        None => {
+            finish(state, job.id).await?;
+            return Ok(Outcome::Done);
+        }
+        // An older message to the same contact is still on its way: this one goes after it.
+        Some(Err(())) => {
+            let (id, payload) = (job.id, job.payload.clone());
+            let at = state.clock.now().plus_millis(ORDER_WAIT_MS);
+            state
+                .store
+                .write(move |tx| Ok(tx.advance_job(id, at, &payload)?))
+                .await?;
+            return Ok(Outcome::Done);
+        }
+        Some(Ok(loaded)) => loaded,
     };
     if message.delivery != Delivery::Pending {
         finish(state, job.id).await?;

@@ -157,6 +157,13 @@ pub trait ReadTx {
 
     // messages
     fn message(&mut self, id: &MessageId) -> StoreResult<Option<Message>>;
+    /// Whether an outgoing message to `contact` older than `message` still waits for its
+    /// delivery: messages to one contact leave in the order they were written.
+    fn outgoing_pending_before(
+        &mut self,
+        contact: &ContactId,
+        message: &MessageId,
+    ) -> StoreResult<bool>;
     fn message_by_client_id(
         &mut self,
         user: &UserId,

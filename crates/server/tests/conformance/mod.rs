@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod bed;
 pub mod configuration;
 pub mod conversations;
+pub mod delivery_order;
 pub mod developer_api;
 pub mod idempotence;
 pub mod jobs;
@@ -46,6 +47,7 @@ macro_rules! store_conformance_tests {
                 refusals::concurrent_writes_that_all_succeed_run_once_each,
                 configuration::configuration_reads_follow_earlier_writes_and_never_undone_ones,
                 developer_api::tokens_contacts_by_address_and_echoes_keep_their_promises,
+                delivery_order::a_later_message_waits_for_the_older_ones_to_the_same_contact,
             );
         }
     };

@@ -52,6 +52,23 @@ pub fn by_id(db: &Db<'_>, id: &MessageId, lock: Lock) -> Result<Option<Message>,
     .transpose()
 }
 
+pub fn outgoing_pending_before(
+    db: &Db<'_>,
+    contact: &ContactId,
+    message: &MessageId,
+) -> Result<bool, StoreError> {
+    let (Some(contact), Some(message)) = (id_param(contact.as_str()), id_param(message.as_str()))
+    else {
+        return Ok(false);
+    };
+    let row = db.query_one(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = $1 AND id < $2
+             AND direction = 'outgoing' AND delivery = 'pending')",
+        &[&contact, &message],
+    )?;
+    row.col(0)
+}
+
 pub fn by_client_id(
     db: &Db<'_>,
     user: &UserId,

@@ -174,6 +174,13 @@ impl ReadTx for PostgresTx<'_, '_> {
     fn message(&mut self, id: &MessageId) -> StoreResult<Option<Message>> {
         messages::by_id(self.db, id, self.lock)
     }
+    fn outgoing_pending_before(
+        &mut self,
+        contact: &ContactId,
+        message: &MessageId,
+    ) -> StoreResult<bool> {
+        messages::outgoing_pending_before(self.db, contact, message)
+    }
     fn message_by_client_id(
         &mut self,
         user: &UserId,

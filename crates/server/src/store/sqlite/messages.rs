@@ -62,6 +62,23 @@ pub fn by_id(conn: &Connection, id: &MessageId) -> Result<Option<Message>, Store
         .optional()?)
 }
 
+pub fn outgoing_pending_before(
+    conn: &Connection,
+    contact: &ContactId,
+    message: &MessageId,
+) -> Result<bool, StoreError> {
+    let (Some(contact), Some(message)) = (id_param(contact.as_str()), id_param(message.as_str()))
+    else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = ?1 AND id < ?2
+                 AND direction = 'outgoing' AND delivery = 'pending')",
+        )?
+        .query_row([contact, message], |r| r.get(0))?)
+}
+
 pub fn by_client_id(
     conn: &Connection,
     user: &UserId,

@@ -134,6 +134,13 @@ impl ReadTx for SqliteTx<'_> {
     fn message(&mut self, id: &MessageId) -> StoreResult<Option<Message>> {
         messages::by_id(self.conn, id)
     }
+    fn outgoing_pending_before(
+        &mut self,
+        contact: &ContactId,
+        message: &MessageId,
+    ) -> StoreResult<bool> {
+        messages::outgoing_pending_before(self.conn, contact, message)
+    }
     fn message_by_client_id(
         &mut self,
         user: &UserId,
