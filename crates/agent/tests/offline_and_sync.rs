@@ -185,12 +185,7 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
     assert_eq!((first.contact.id, first.pending), (contact.clone(), None));
     // The assignment went through: the server's state says it, and nothing is pending.
     until("the assignment of the other contact", 10, || {
-        a.contact_details(&later)
-            .unwrap()
-            .unwrap()
-            .contact
-            .assignee_id
-            .is_some()
+        assigned(&a, &later)
     })
     .await;
     assert_eq!(
@@ -198,15 +193,17 @@ async fn offline_writes_survive_a_restart_and_are_delivered_exactly_once() {
         Default::default()
     );
     // Replying assigned the contact to Ada, as the server's rule says; the cache shows it.
-    until("the assignment to arrive", 10, || {
-        a.contact_details(&contact)
-            .unwrap()
-            .unwrap()
-            .contact
-            .assignee_id
-            .is_some()
-    })
-    .await;
+    until("the assignment to arrive", 10, || assigned(&a, &contact)).await;
+}
+
+/// Whether the cache holds the contact as assigned (the server's state, not a pending change).
+fn assigned(a: &messenger_agent::Agent, contact: &ContactId) -> bool {
+    a.contact_details(contact)
+        .unwrap()
+        .unwrap()
+        .contact
+        .assignee_id
+        .is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
