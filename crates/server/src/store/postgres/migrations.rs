@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "respond_io_compatibility",
         include_str!("migrations/0003_respond_io_compatibility.sql"),
     ),
+    (
+        4,
+        "delivery_order",
+        include_str!("migrations/0004_delivery_order.sql"),
+    ),
 ];
 
 /// The advisory lock key start-up holds while it migrates and checks the secret key

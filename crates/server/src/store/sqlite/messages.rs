@@ -72,12 +72,14 @@ pub fn outgoing_pending_before(
         return Ok(false);
     };
     Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = ?1 AND id < ?2
-                 AND direction = 'outgoing' AND delivery = 'pending')",
-        )?
+        .prepare_cached(PENDING_BEFORE)?
         .query_row([contact, message], |r| r.get(0))?)
 }
+
+/// Answered by the partial index of migration 8 (a test holds them together).
+const PENDING_BEFORE: &str =
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = ?1 AND id < ?2
+     AND direction = 'outgoing' AND delivery = 'pending')";
 
 pub fn by_client_id(
     conn: &Connection,
@@ -381,4 +383,27 @@ pub fn contacts_with_file(conn: &Connection, file: &FileId) -> Result<Vec<Contac
     let rows = stmt.query_map([file.as_str()], |r| r.get::<_, i64>(0))?;
     rows.map(|r| r.map(|id| ContactId(id_text(id))).map_err(StoreError::from))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PENDING_BEFORE;
+
+    #[test]
+    fn the_delivery_order_check_reads_the_partial_index() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut conn).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {PENDING_BEFORE}"))
+            .unwrap()
+            .query_map([1, 2], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("messages_pending_outgoing")),
+            "{plan:?}"
+        );
+    }
 }

@@ -42,6 +42,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "respond_io_compatibility",
         include_str!("migrations/0007_respond_io_compatibility.sql"),
     ),
+    (
+        8,
+        "delivery_order",
+        include_str!("migrations/0008_delivery_order.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
