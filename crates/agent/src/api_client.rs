@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use messenger_protocol::{
-    ApiErrorBody, Comment, Contact, ContactId, Conversation, FileId, FileInfo, LoginRequest,
-    LoginResponse, MessagePage, Seq, Snapshot, User,
+    Comment, Contact, ContactId, Conversation, FileId, FileInfo, LoginRequest, LoginResponse,
+    MessagePage, Seq, Snapshot, User,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
@@ -62,18 +62,15 @@ impl ApiClient {
         }
         let status = res.status().as_u16();
         let text = res.text().await.unwrap_or_default();
-        match serde_json::from_str::<ApiErrorBody>(&text) {
-            Ok(body) => Err(AgentError::Server {
-                status,
-                code: body.error.code,
-                message: body.error.message,
-            }),
-            Err(_) if status >= 500 => Err(AgentError::Server {
+        match AgentError::from_answer(status, &text) {
+            Some(e) => Err(e),
+            None if status >= 500 => Err(AgentError::Server {
                 status,
                 code: "internal".into(),
                 message: format!("The server failed (HTTP {status}); try again shortly."),
+                may_pass_later: Some(true),
             }),
-            Err(_) => Err(AgentError::UnexpectedAnswer {
+            None => Err(AgentError::UnexpectedAnswer {
                 server: self.base_url.clone(),
                 detail: format!("HTTP {status}"),
             }),

@@ -13,6 +13,9 @@ pub enum AgentError {
         status: u16,
         code: String,
         message: String,
+        /// The server's word on whether the same request may pass later (None from a server
+        /// that predates it).
+        may_pass_later: Option<bool>,
     },
     /// The server answered something that is not the v1 API.
     #[error(
@@ -48,6 +51,17 @@ pub enum AgentError {
 }
 
 impl AgentError {
+    /// The server's answer `status` with `body`: its error body when it sent one.
+    pub fn from_answer(status: u16, body: &str) -> Option<Self> {
+        let body = serde_json::from_str::<messenger_protocol::ApiErrorBody>(body).ok()?;
+        Some(Self::Server {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+            may_pass_later: body.error.may_pass_later,
+        })
+    }
+
     /// A 4xx from the server: retrying the same request will not help.
     pub fn is_refusal(&self) -> bool {
         matches!(self, Self::Server { status, .. } if (400..500).contains(status))

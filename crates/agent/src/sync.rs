@@ -216,15 +216,12 @@ async fn follow(
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
-            let parsed = serde_json::from_str::<messenger_protocol::ApiErrorBody>(&body).ok();
-            let (code, message) = parsed
-                .map(|b| (b.error.code, b.error.message))
-                .unwrap_or_else(|| ("http".into(), format!("HTTP {status}")));
-            let err = AgentError::Server {
+            let err = AgentError::from_answer(status, &body).unwrap_or(AgentError::Server {
                 status,
-                code,
-                message,
-            };
+                code: "http".into(),
+                message: format!("HTTP {status}"),
+                may_pass_later: None,
+            });
             if is_cursor_expired(&err) {
                 bootstrap(account).await?;
                 return Ok(());
@@ -297,6 +294,7 @@ async fn follow(
                                 status: 401,
                                 code: ErrorCode::Unauthenticated.as_str().into(),
                                 message: reason,
+                                may_pass_later: None,
                             });
                         }
                         // Too slow for the feed (a long sleep, a busy disk): the applied seq is

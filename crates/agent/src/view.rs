@@ -219,13 +219,13 @@ impl Refusal {
                 status,
                 code,
                 message,
+                may_pass_later,
             } if (400..500).contains(status) => Some(Self {
                 code: code.clone(),
                 status: *status,
                 message: message.clone(),
-                // A code of a later server version: let the person try.
-                recoverable: messenger_protocol::ErrorCode::parse(code)
-                    .is_none_or(messenger_protocol::ErrorCode::may_pass_later),
+                // A server that does not say: let the person try.
+                recoverable: may_pass_later.unwrap_or(true),
             }),
             _ => None,
         }

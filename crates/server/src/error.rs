@@ -115,12 +115,44 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// Whether the very same request may be accepted later, once the workspace has changed (an
+/// assignment, a conversation opened or closed, a setting, a category): every error body says
+/// it, and clients offer to retry those refusals only. The others refuse what was sent, and
+/// always will.
+pub fn may_pass_later(code: ErrorCode) -> bool {
+    match code {
+        ErrorCode::Forbidden
+        | ErrorCode::Conflict
+        | ErrorCode::ConversationAlreadyOpen
+        | ErrorCode::ConversationNotOpen
+        | ErrorCode::ClosingNoteRequired
+        | ErrorCode::UnknownCategory
+        | ErrorCode::RuleRefused
+        | ErrorCode::Unauthenticated
+        | ErrorCode::SessionExpired
+        | ErrorCode::RateLimited
+        | ErrorCode::ServerBusy
+        | ErrorCode::Internal
+        | ErrorCode::CursorExpired => true,
+        ErrorCode::MalformedRequest
+        | ErrorCode::InvalidField
+        | ErrorCode::InvalidCredentials
+        | ErrorCode::NotFound
+        | ErrorCode::MethodNotAllowed
+        | ErrorCode::PayloadTooLarge
+        | ErrorCode::UnsupportedMediaType => false,
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = (
             status,
-            axum::Json(ApiErrorBody::new(self.code, self.message)),
+            axum::Json(
+                ApiErrorBody::new(self.code, self.message)
+                    .may_pass_later(may_pass_later(self.code)),
+            ),
         )
             .into_response();
         if let Some(secs) = self.retry_after {

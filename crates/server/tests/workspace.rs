@@ -245,6 +245,23 @@ async fn the_server_states_capabilities_and_closing_note_rules_as_data() {
         .expect("the promotion is logged");
     assert_eq!(promoted["data"]["capabilities"], all);
 
+    // Every refusal says whether the same request may pass later.
+    let gone = t.get("/contacts/987654", &agent).await;
+    assert_eq!(gone.body["error"]["may_pass_later"], false, "{}", gone.body);
+    let (_, plain) = t.user("Plain Agent", "agent").await;
+    let denied = t
+        .patch(
+            "/settings",
+            &plain,
+            json!({"closing_note_mode": "disabled"}),
+        )
+        .await;
+    assert_eq!(
+        denied.body["error"]["may_pass_later"], true,
+        "{}",
+        denied.body
+    );
+
     // The settings say what closing asks for under each mode.
     for (mode, rules) in [
         (

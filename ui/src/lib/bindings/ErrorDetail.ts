@@ -12,4 +12,10 @@ code: string,
 /**
  * A sentence for people.
  */
-message: string, };
+message: string, 
+/**
+ * Whether the very same request may be accepted later, once the workspace has changed
+ * (an assignment, a conversation opened or closed, a setting): the server states it, and
+ * clients offer to retry by it. Absent from servers that predate it.
+ */
+may_pass_later?: boolean, };
