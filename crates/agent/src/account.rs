@@ -134,26 +134,29 @@ impl Account {
         self.emit(AgentEvent::SyncState { state });
     }
 
+    /// Changes the sync state in place and tells the app, when `change` changed it.
+    fn update_state(&self, change: impl FnOnce(&mut SyncState)) {
+        if self.state.send_if_modified(|s| {
+            let before = s.clone();
+            change(s);
+            *s != before
+        }) {
+            self.emit(AgentEvent::SyncState {
+                state: self.sync_state(),
+            });
+        }
+    }
+
     /// When the sync's next attempt starts (offline or stopped), for the app to count down.
     pub(crate) fn set_retry_at(&self, at: Option<Timestamp>) {
-        if self.state.borrow().retry_at == at {
-            return;
-        }
-        self.state.send_modify(|s| s.retry_at = at);
-        self.emit(AgentEvent::SyncState {
-            state: self.sync_state(),
-        });
+        self.update_state(|s| s.retry_at = at);
     }
 
     /// The count of passed-over events changed: the state shows the cache's figure.
     pub(crate) fn note_skipped_events(&self) {
-        let Ok(count) = self.cache.skipped_events() else {
-            return;
-        };
-        self.state.send_modify(|s| s.skipped_events = count);
-        self.emit(AgentEvent::SyncState {
-            state: self.sync_state(),
-        });
+        if let Ok(count) = self.cache.skipped_events() {
+            self.update_state(|s| s.skipped_events = count);
+        }
     }
 
     pub fn is_online(&self) -> bool {

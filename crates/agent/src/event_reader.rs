@@ -44,28 +44,28 @@ impl ReadPage {
     /// The events that read (up to the first that does not, and that one's error), and where
     /// the page stands.
     pub fn read(self) -> (ReadBatch, Option<AgentError>, PagePlace) {
+        let place = |next_seq, has_more, head_seq| PagePlace {
+            next_seq,
+            has_more,
+            head_seq,
+        };
         match self {
             Self::Whole(page) => {
-                let place = PagePlace {
-                    next_seq: page.next_seq,
-                    has_more: page.has_more,
-                    head_seq: page.head_seq,
-                };
+                let at = place(page.next_seq, page.has_more, page.head_seq);
                 let batch = ReadBatch {
                     through: page.events.iter().map(|e| e.seq).max().unwrap_or(0),
                     events: page.events,
                     ..ReadBatch::default()
                 };
-                (batch, None, place)
+                (batch, None, at)
             }
             Self::Raw(page) => {
                 let (batch, error) = read_page(&page.events);
-                let place = PagePlace {
-                    next_seq: page.next_seq,
-                    has_more: page.has_more,
-                    head_seq: page.head_seq,
-                };
-                (batch, error, place)
+                (
+                    batch,
+                    error,
+                    place(page.next_seq, page.has_more, page.head_seq),
+                )
             }
         }
     }
